@@ -1,0 +1,41 @@
+# The front door: `make help` lists what you can do.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installert
+YEAR   ?= 2026
+
+.DEFAULT_GOAL := help
+.PHONY: help setup report test validate skjema lab bench clean
+
+help: ## Vis denne listen
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	@touch $(STAMP)
+
+setup: $(STAMP) ## Lag .venv og installer pakken (gjøres automatisk av de andre målene)
+
+report: $(STAMP) ## Kjør analysen for YEAR (standard 2026) på dataene i data/raw og lag rapporten
+	$(PY) -m bosetting_lib run --year $(YEAR)
+
+test: $(STAMP) ## Kjør alle testene
+	$(PY) -m pytest
+
+validate: $(STAMP) ## Kontroller alle inndata for YEAR uten å kjøre analysen
+	$(PY) -m bosetting_lib validate --year $(YEAR)
+
+skjema: $(STAMP) ## Lag tilbakemeldingsskjema til kommunene for YEAR
+	$(PY) -m bosetting_lib skjema --year $(YEAR)
+
+lab: $(STAMP) ## Åpne JupyterLab på notatbøkene med prosjektets miljø
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+bench: $(STAMP) ## Mål ytelsen og skriv BENCHMARKS.md
+	$(PY) benchmarks/run_all.py
+
+clean: ## Slett genererte data og resultater (ikke data/raw)
+	rm -rf data/processed/*/ outputs/*/

@@ -1,0 +1,101 @@
+"""Command line: ``bosetting run``, ``bosetting validate`` and ``bosetting skjema``."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from bosetting_lib.errors import BosettingError
+
+DEFAULT_YEAR = 2026
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--year", type=int, default=DEFAULT_YEAR, help=f"året anbefalingen gjelder (standard: {DEFAULT_YEAR})")
+    parser.add_argument("--params", type=Path, default=None, metavar="FIL", help="parameterfil (standard: params/<år>.yaml)")
+    parser.add_argument(
+        "--data-dir", type=Path, default=None, metavar="MAPPE",
+        help="datamappe ordnet som data/: leser raw/ og skriver processed/ (standard: prosjektets data/)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with all subcommands and their help in Norwegian."""
+    parser = argparse.ArgumentParser(
+        prog="bosetting",
+        description="Fylkeskommunens anbefaling om bosetting av flyktninger: fra rådata til rapport.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="KOMMANDO")
+
+    run = sub.add_parser(
+        "run", help="kjør hele analysen og lag rapporten",
+        description=(
+            "Kontrollerer inndata, kjører notatbøkene i notebooks/ med papermill og skriver "
+            "outputs/<år>/: anbefaling.html, anbefaling.csv, manifest.json og de kjørte notatbøkene. "
+            "Ved feil skrives ingenting over, og forrige vellykkede rapport står urørt."
+        ),
+    )
+    _add_common(run)
+    run.add_argument("--out", type=Path, default=None, metavar="MAPPE", help="mappe for resultater i stedet for outputs/")
+    run.add_argument("--timeout", type=int, default=600, metavar="SEKUNDER", help="tidsgrense per notatbokcelle (standard: 600)")
+
+    validate = sub.add_parser(
+        "validate", help="kontroller alle inndata og list alle feil",
+        description="Leser alle inndata for året og rapporterer alle problemer på én gang, med fil, rad og kolonne.",
+    )
+    _add_common(validate)
+
+    skjema = sub.add_parser(
+        "skjema", help="lag tilbakemeldingsskjema (Excel) til hver kommune",
+        description="Lager ett utfyllbart Excel-skjema per kommune i fylket, forhåndsutfylt med kommunens tall.",
+    )
+    _add_common(skjema)
+    skjema.add_argument("--out", type=Path, default=None, metavar="MAPPE", help="mappe for skjemaene (standard: outputs/<år>/skjema/)")
+    skjema.add_argument("--frist", type=dt.date.fromisoformat, default=None, metavar="ÅÅÅÅ-MM-DD", help="svarfrist (standard: fra parameterfilen)")
+    return parser
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from bosetting_lib.pipeline import run_pipeline
+
+    result = run_pipeline(args.year, params_file=args.params, data_dir=args.data_dir, out_dir=args.out, timeout=args.timeout)
+    print(f"Ferdig. Rapporten ligger i {result.report}")
+    print(f"Tabellen for IMDi ligger i {result.table}")
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from bosetting_lib.params import load_params
+    from bosetting_lib.paths import DataPaths
+    from bosetting_lib.validate import validate_inputs
+
+    params = load_params(args.params, year=args.year)
+    data_paths = DataPaths(args.data_dir.resolve()) if args.data_dir else DataPaths()
+    summary = validate_inputs(params, data_paths)
+    print(f"Alle inndata for {args.year} er i orden ({summary}).")
+    return 0
+
+
+def _cmd_skjema(args: argparse.Namespace) -> int:
+    from bosetting_lib.feedback_round import write_county_forms
+
+    paths = write_county_forms(args.year, params_file=args.params, data_dir=args.data_dir, out_dir=args.out, deadline=args.frist)
+    print(f"Laget {len(paths)} skjema i {paths[0].parent if paths else args.out}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit status (0 ok, 1 an error in the inputs or the run, 2 wrong usage)."""
+    args = build_parser().parse_args(argv)
+    commands = {"run": _cmd_run, "validate": _cmd_validate, "skjema": _cmd_skjema}
+    try:
+        return commands[args.command](args)
+    except BosettingError as exc:
+        print(f"FEIL: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""Norwegian number formatting for the report, independent of the system locale."""
+
+from __future__ import annotations
+
+import math
+
+NBSP = "\u00a0"
+MINUS = "\u2212"
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or str(value) in {"<NA>", "nan"}
+
+
+def format_int(value: object, *, missing: str = "–") -> str:
+    """1234567 -> '1 234 567' with non-breaking spaces; negative numbers with a real minus sign."""
+    if _missing(value):
+        return missing
+    number = int(round(float(value)))
+    text = f"{abs(number):,}".replace(",", NBSP)
+    return (MINUS if number < 0 else "") + text
+
+
+def format_decimal(value: object, decimals: int = 1, *, missing: str = "–") -> str:
+    """12.5 -> '12,5'; thousands separated by non-breaking spaces."""
+    if _missing(value):
+        return missing
+    number = float(value)
+    text = f"{abs(number):,.{decimals}f}".replace(",", " ").replace(".", ",").replace(" ", NBSP)
+    return (MINUS if number < 0 and text.strip("0,") else "") + text
+
+
+def format_percent(value: object, decimals: int = 1, *, missing: str = "–") -> str:
+    """0.125 -> '12,5 %' (a share in, a percentage out)."""
+    if _missing(value):
+        return missing
+    return format_decimal(float(value) * 100, decimals) + NBSP + "%"
+
+
+def format_change(value: object, *, missing: str = "–") -> str:
+    """A signed whole-number change: '+12', '−5', '0'."""
+    if _missing(value):
+        return missing
+    number = int(round(float(value)))
+    return ("+" if number > 0 else "") + format_int(number)

@@ -1,0 +1,44 @@
+"""Notebooks stay thin, diffable and runnable by papermill: no outputs in git, exactly one parameters cell."""
+
+import ast
+
+import nbformat
+import pytest
+
+from bosetting_lib.paths import NOTEBOOK_DIR
+from bosetting_lib.pipeline import NOTEBOOKS
+
+RUNNER_PARAMETERS = {"aar", "params_fil", "data_dir", "processed_dir"}
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_is_committed_without_outputs(name):
+    nb = nbformat.read(NOTEBOOK_DIR / name, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [], f"{name} har utdata"
+            assert cell.execution_count is None, f"{name} har kjørenummer"
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_has_exactly_one_parameters_cell_with_the_runners_names(name):
+    nb = nbformat.read(NOTEBOOK_DIR / name, as_version=4)
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1
+    assigned = {t.id for node in ast.parse(tagged[0].source).body for t in node.targets}
+    assert assigned == RUNNER_PARAMETERS
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+
+
+def test_every_notebook_in_the_folder_is_part_of_the_pipeline():
+    assert sorted(p.name for p in NOTEBOOK_DIR.glob("*.ipynb")) == sorted(NOTEBOOKS)
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_code_stays_thin(name):
+    # logic belongs in bosetting_lib: no function or class definitions in notebooks
+    nb = nbformat.read(NOTEBOOK_DIR / name, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            tree = ast.parse(cell.source)
+            assert not any(isinstance(n, (ast.FunctionDef, ast.ClassDef)) for n in ast.walk(tree))
