@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
+
+
+_CELL = re.compile(r"[A-Z]{1,3}[1-9][0-9]*")
 
 
 class BosettingError(Exception):
@@ -28,7 +32,9 @@ class Problem:
         where = [Path(self.file).name if self.file else "(ukjent fil)"]
         if self.row is not None:
             where.append(f"rad {self.row}")
-        if self.column is not None:
+        if self.column is not None and _CELL.fullmatch(self.column):
+            where.append(f"celle {self.column}")
+        elif self.column is not None:
             where.append(f"kolonne «{self.column}»")
         text = ", ".join(where) + f": forventet {self.expected}"
         if self.found != "":
