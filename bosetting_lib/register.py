@@ -555,7 +555,9 @@ class Register:
         restrictive status (: .. … . - then texts), and if a part is missing from the data it is NA with status
         "ufullstendig". A split municipality is allocated by ``split_weights`` (shares per target summing to 1)
         when given; otherwise it is reported as not allocated and left out of the targets' sums (a target with
-        no other part gets NA with status "ikke fordelt"). ``report`` lists every non-1:1 operation.
+        no other part gets NA with status "ikke fordelt"). Weights whose source code belongs only to other
+        structures (a split from another reform, e.g. 1507 when translating 2019 data) are not used here, so one
+        weights table can cover every split. ``report`` lists every non-1:1 operation.
         """
         fs, ts = self.structure_year(from_year), self.structure_year(to_year)
         data = df.copy()
@@ -637,8 +639,15 @@ class Register:
         w["til_kode"] = w["til_kode"].astype("str")
         w["andel"] = pd.to_numeric(w["andel"], errors="coerce").astype("float64")
         problems = []
+        from_codes = set(pairs["fra_kode"])
+        other_reform: list[str] = []
         for src, g in w.groupby("fra_kode", sort=True):
             targets = set(pairs.loc[pairs["fra_kode"] == src, "til_kode"])
+            if src not in from_codes and self.valid_in(src):
+                # weights for a split in another period (a bundled file covers every reform, e.g. 1507 Ålesund
+                # in 2024 and 5012 Snillfjord in 2020): not a code of this translation's source structure
+                other_reform.append(src)
+                continue
             if src not in split_sources:
                 problems.append(Problem(None, expected="et kommunenummer som ble delt mellom inndelingene",
                                         found=src, column="split_weights"))
@@ -651,7 +660,7 @@ class Register:
                                         found=", ".join(f"{a}" for a in g["andel"]), column=f"split_weights[{src}]"))
         if problems:
             raise InputError(problems)
-        return w.reset_index(drop=True)
+        return w[~w["fra_kode"].isin(other_reform)].reset_index(drop=True)
 
 
 @dataclass

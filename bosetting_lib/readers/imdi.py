@@ -22,7 +22,7 @@ from bosetting_lib.readers.symbols import (
     parse_cell,
     read_csv_text,
 )
-from bosetting_lib.register import normalise_name
+from bosetting_lib.register import UnknownCountyError, normalise_name
 
 if TYPE_CHECKING:
     from bosetting_lib.register import Register
@@ -99,8 +99,12 @@ def read_imdi_table(
 ) -> pd.DataFrame:
     """Read one county's IMDi table for ``year`` into the tidy table on ``target_year``'s structure.
 
-    ``county`` (number or name) is the county as the page for ``year`` names it. The county's total row is left
-    out and returned in ``attrs["county_total"]``; the municipal anmodet and vedtatt must add up to it.
+    ``county`` (number or name) is the county as the page for ``year`` names it, or a county of ``target_year``'s
+    structure that did not exist in ``year`` (Østfold, "31", on the 2022 page): then the table of the county its
+    municipalities belonged to (Viken) is read, checked against that county's row, translated, and narrowed to
+    the target county (``attrs["target_county"]``). The county's total row is left out and returned in
+    ``attrs["county_total"]`` (the row of the county whose table was read, ``attrs["county"]``); the municipal
+    anmodet and vedtatt must add up to it.
     """
     file = str(path)
     path = Path(path)
@@ -108,7 +112,7 @@ def read_imdi_table(
     if not data.replace(b"\xef\xbb\xbf", b"").strip():
         raise InputError(Problem(file, expected="IMDi-tabellen «Nøkkeltall bosetting» (nettside, xlsx eller csv)",
                                  found="tom fil"))
-    county_no = register.county_number(county, year)
+    county_no, target_county = _page_county(register, county, year, target_year)
     kind = _kind(path, data)
     if kind == "html":
         tables, problems = _html_tables(data, file, register, year, county_no)
@@ -209,12 +213,44 @@ def read_imdi_table(
         if key in code_of
     ]
     county_total = {var: cell.value for var, (cell, _, _) in totals.items()}
+    attrs: dict[str, Any] = {"county_total": county_total, "county": register.county_name(county_no, year),
+                             "tables": tuple(t.label for t in tables)}
+    if target_county is not None:
+        attrs["target_county"] = register.county_name(target_county, target_year)
     return build_tidy(
-        long_frame(records), register=register, target_year=target_year, county=None, file=file,
-        problems=problems, split_weights=split_weights,
-        attrs={"county_total": county_total, "county": register.county_name(county_no, year),
-               "tables": tuple(t.label for t in tables)},
+        long_frame(records), register=register, target_year=target_year, county=target_county, file=file,
+        problems=problems, split_weights=split_weights, attrs=attrs,
     )
+
+
+def _page_county(register: Register, county: str | int, year: int, target_year: int) -> tuple[str, str | None]:
+    """(the county whose table to read, in ``year``'s structure; the ``target_year`` county to narrow to or None).
+
+    A county of ``target_year``'s structure that ``year``'s structure lacks (the counties split in 2024) is read
+    from the one county its municipalities belonged to in ``year``.
+    """
+    try:
+        return register.county_number(county, year), None
+    except UnknownCountyError as not_then:
+        if register.structure_year(target_year) <= register.structure_year(year):
+            raise
+        try:
+            target = register.county_number(county, target_year)
+        except UnknownCountyError:
+            raise not_then from None
+    codes = set(register.municipalities(target_year, target)["kommunenummer"])
+    mapping = register.code_mapping(year, target_year)
+    sources = set(mapping.loc[mapping["til_kode"].isin(codes), "fra_kode"])
+    then = register.municipalities(year)
+    before = sorted(set(then.loc[then["kommunenummer"].isin(sources), "fylkesnummer"]))
+    if len(before) != 1:
+        names = ", ".join(f"{n} {register.county_name(n, year)}" for n in before)
+        raise UnknownCountyError(
+            f"Fylket «{county}» ({target} {register.county_name(target, target_year)}) fantes ikke i "
+            f"kommuneinndelingen {register.structure_label(register.structure_year(year))}, og kommunene lå da i "
+            f"flere fylker ({names}). Les tabellen for hvert av dem med fylket slik siden for {year} navngir det."
+        )
+    return before[0], target
 
 
 def _kind(path: Path, data: bytes) -> str:
