@@ -45,9 +45,8 @@ def table(
     note: str | None = None,
 ) -> Html:
     """An accessible table: caption, column header cells, one row header cell per row, numbers right-aligned."""
-    head = "".join(
-        f'<th scope="col"{" class=\"tall\"" if c.numeric else ""}>{esc(c.header)}</th>' for c in columns
-    )
+    numeric_class = ' class="tall"'
+    head = "".join(f'<th scope="col"{numeric_class if c.numeric else ""}>{esc(c.header)}</th>' for c in columns)
     body_rows = []
     for _, row in frame.iterrows():
         cells = []
@@ -68,7 +67,7 @@ def table(
             if c.key == row_header:
                 cells.append(f'<th scope="row">{text}</th>')
             else:
-                cells.append(f'<td{" class=\"tall\"" if c.numeric else ""}>{text}</td>')
+                cells.append(f'<td{numeric_class if c.numeric else ""}>{text}</td>')
         foot = '<tfoot><tr class="sum">' + "".join(cells) + "</tr></tfoot>"
     note_html = f'<p class="merknad">{esc(note)}</p>' if note else ""
     return Html(

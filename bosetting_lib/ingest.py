@@ -11,6 +11,8 @@ from bosetting_lib.context import RunContext
 from bosetting_lib.errors import InputError, Problem
 from bosetting_lib.params import Params
 from bosetting_lib.paths import DataPaths
+from bosetting_lib.readers import translation_report
+from bosetting_lib.readers.compiled_csv import read_compiled_indicator
 from bosetting_lib.readers.imdi import read_imdi_table
 from bosetting_lib.readers.statbank_csv import read_statbank_csv
 from bosetting_lib.register import Register
@@ -26,11 +28,15 @@ class IngestResult:
     population: pd.DataFrame
     settlement: pd.DataFrame
     translation_report: pd.DataFrame
+    optional: dict[str, pd.DataFrame]  # processed name -> tidy table, for the optional indicator inputs
+    feedback: pd.DataFrame | None  # one row per municipality (with contact details: analyst's data only)
+    feedback_duplicates: pd.DataFrame | None
+    example_inputs: frozenset[str]  # which optional inputs the manifest marks as example data
 
     def summary(self) -> pd.DataFrame:
         """One line per table: rows, municipalities, years, cells with a symbol instead of a number."""
         rows = []
-        for name, frame in (("folketall", self.population), ("bosettingstall", self.settlement)):
+        for name, frame in (("folketall", self.population), ("bosettingstall", self.settlement), *self.optional.items()):
             rows.append({
                 "tabell": name, "rader": len(frame), "kommuner": frame["kommunenummer"].nunique(),
                 "år": ", ".join(str(y) for y in sorted(frame["aar"].unique())),
@@ -47,8 +53,11 @@ def _collect(problems: list[Problem], call):
         return None
 
 
-def read_all(params: Params, data_paths: DataPaths) -> IngestResult:
-    """Read and check every input named in the parameters; raise one InputError listing all problems."""
+def read_all(params: Params, data_paths: DataPaths, *, include_feedback: bool = True) -> IngestResult:
+    """Read and check every input named in the parameters; raise one InputError listing all problems.
+
+    ``include_feedback=False`` skips the feedback answers (the forms are made before any answer exists).
+    """
     problems: list[Problem] = []
     raw = data_paths.raw
     register = Register.load(raw / params.inndata_register)
@@ -64,14 +73,20 @@ def read_all(params: Params, data_paths: DataPaths) -> IngestResult:
     if problems:
         raise InputError(problems)
 
+    split_weights = _split_weights(raw, params, problems)
     population = _collect(problems, lambda: read_statbank_csv(
-        raw / params.inndata_folketall, register=register, target_year=params.aar, county=county))
+        raw / params.inndata_folketall, register=register, target_year=params.aar, county=county,
+        split_weights=split_weights))
+    targets = set(municipalities["kommunenummer"])
     settlement_parts = []
     for year, rel in params.inndata_imdi.items():
-        part = _collect(problems, lambda rel=rel, year=year: read_imdi_table(
-            raw / rel, year=year, county=county, register=register, target_year=params.aar))
-        if part is not None:
-            settlement_parts.append(part)
+        # A page lists the counties of its own year: read every one that held any of our municipalities then.
+        for page_county in source_counties(register, year, targets, params.aar):
+            part = _collect(problems, lambda rel=rel, year=year, page_county=page_county: read_imdi_table(
+                raw / rel, year=year, county=page_county, register=register, target_year=params.aar,
+                split_weights=split_weights))
+            if part is not None:
+                settlement_parts.append(part.loc[part["kommunenummer"].isin(targets)])
     if problems:
         raise InputError(problems)
 
@@ -79,19 +94,112 @@ def read_all(params: Params, data_paths: DataPaths) -> IngestResult:
     population = population.loc[population["variabel"].str.casefold().isin(["personer", "folketall", "folkemengde"])].copy()
     population["variabel"] = "folketall"
     settlement = pd.concat(settlement_parts, ignore_index=True)
-    reports = [p.attrs.get("translation_report") for p in [population, *settlement_parts]]
-    reports = [r for r in reports if isinstance(r, pd.DataFrame) and not r.empty]
+    reports = [translation_report(p) for p in [population, *settlement_parts]]
+    reports = [r for r in reports if not r.empty]
     translation = pd.concat(reports, ignore_index=True) if reports else pd.DataFrame()
 
     _check_coverage(population, municipalities, raw / params.inndata_folketall, params.aar - 1, problems)
+    optional = _read_optional(params, data_paths, register, municipalities, problems)
+    feedback, duplicates = (_read_feedback(params, data_paths, municipalities, settlement, problems)
+                            if include_feedback else (None, None))
     if problems:
         raise InputError(problems)
+    examples = example_files(data_paths)
+    example_inputs = frozenset(
+        key for key, rel in params.inndata_valgfrie.items()
+        if any(f == rel or f.startswith(rel.rstrip("/") + "/") for f in examples)
+    )
     return IngestResult(
         municipalities=municipalities.reset_index(drop=True),
         population=_sorted(population),
         settlement=_sorted(settlement),
         translation_report=translation,
+        optional=optional,
+        feedback=feedback,
+        feedback_duplicates=duplicates,
+        example_inputs=example_inputs,
     )
+
+
+# How each optional compiled input is read: processed table name, source columns -> variables, year handling.
+_OPTIONAL_READERS = {
+    "bosatte_flyktninger": ("bosatte_flyktninger", {"settled_total_excl_suppressed": "bosatte_flyktninger",
+                                                     "unaccompanied_minors_ema": "bosatte_em"},
+                            {"year_column": "year", "note_columns": {"unaccompanied_minors_ema": "note_ema"}}),
+    "sentralitet": ("sentralitet", {"sentralitetsklasse": "sentralitetsklasse"}, {"year_column": None, "fixed_year": 2024}),
+    "fastlege": ("fastlege", {"lege_reservekapasitet": "lege_reservekapasitet"}, {"year_column": "year"}),
+}
+
+
+def _read_optional(params: Params, data_paths: DataPaths, register: Register, municipalities: pd.DataFrame,
+                   problems: list[Problem]) -> dict[str, pd.DataFrame]:
+    """The optional indicator inputs named in the parameters, limited to the county's municipalities."""
+    tables = {}
+    structure = register.structure_year(params.aar)
+    for key, rel in params.inndata_valgfrie.items():
+        if key not in _OPTIONAL_READERS:
+            continue
+        path = data_paths.raw / rel
+        if not path.is_file():
+            problems.append(Problem(str(path), expected="en fil som finnes (navngitt i parameterfilen)", found="filen finnes ikke",
+                                    column=f"inndata.{key}"))
+            continue
+        name, variables, options = _OPTIONAL_READERS[key]
+        frame = _collect(problems, lambda path=path, variables=variables, options=options: read_compiled_indicator(
+            path, register=register, structure_year=structure, variables=variables, **options))
+        if frame is not None:
+            tables[name] = _sorted(frame.loc[frame["kommunenummer"].isin(municipalities["kommunenummer"])])
+    return tables
+
+
+def _read_feedback(params: Params, data_paths: DataPaths, municipalities: pd.DataFrame, settlement: pd.DataFrame,
+                   problems: list[Problem]) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """The municipalities' answers to the feedback round, when the parameters name a folder."""
+    from bosetting_lib.feedback import feedback_table, read_feedback_folder
+
+    rel = params.inndata_valgfrie.get("tilbakemeldinger")
+    if rel is None:
+        return None, None
+    folder = data_paths.raw / rel
+    if not folder.is_dir():
+        problems.append(Problem(str(folder), expected="en mappe med tilbakemeldinger", found="mappen finnes ikke",
+                                column="inndata.tilbakemeldinger"))
+        return None, None
+    result = read_feedback_folder(folder, year=params.aar, municipalities=municipalities)
+    problems.extend(result.problems)
+    last = settlement.loc[(settlement["variabel"] == "anmodet") & (settlement["aar"] == settlement["aar"].max())]
+    table = feedback_table(result, last_year_request=last.set_index("kommunenummer")["verdi"])
+    return table, result.duplicates
+
+
+def example_files(data_paths: DataPaths) -> set[str]:
+    """Raw files the manifest marks as example data (not real statistics)."""
+    if not data_paths.manifest.is_file():
+        return set()
+    manifest = pd.read_csv(data_paths.manifest, dtype=str, keep_default_na=False)
+    return set(manifest.loc[manifest["datatype"] == "eksempel", "fil"])
+
+
+def source_counties(register: Register, year: int, target_codes: set[str], target_year: int) -> list[str]:
+    """The counties of ``year``'s structure that held any of the target municipalities (on ``target_year``'s structure)."""
+    pairs = register.code_pairs(year, target_year)
+    sources = set(pairs.loc[pairs["til_kode"].isin(target_codes), "fra_kode"])
+    old = register.municipalities(year)
+    return sorted(old.loc[old["kommunenummer"].isin(sources), "fylkesnummer"].unique().tolist())
+
+
+def _split_weights(raw: Path, params: Params, problems: list[Problem]) -> pd.DataFrame | None:
+    """The documented weights for splits that have no exact code translation, when the parameters name them."""
+    rel = params.inndata_valgfrie.get("delingsvekter")
+    if rel is None:
+        return None
+    path = raw / rel
+    if not path.is_file():
+        problems.append(Problem(str(path), expected="en fil som finnes (navngitt i parameterfilen)", found="filen finnes ikke",
+                                column="inndata.delingsvekter"))
+        return None
+    weights = pd.read_csv(path, dtype={"fra_kode": str, "til_kode": str})
+    return weights[["fra_kode", "til_kode", "andel"]]
 
 
 def _check_coverage(population: pd.DataFrame, municipalities: pd.DataFrame, file: Path, year: int, problems: list[Problem]) -> None:
@@ -114,4 +222,10 @@ def ingest(run: RunContext) -> IngestResult:
     result.population.to_csv(out / "folketall.csv", index=False, lineterminator="\n")
     result.settlement.to_csv(out / "bosettingstall.csv", index=False, lineterminator="\n")
     result.translation_report.to_csv(out / "omkoding.csv", index=False, lineterminator="\n")
+    for name, frame in result.optional.items():
+        frame.to_csv(out / f"{name}.csv", index=False, lineterminator="\n")
+    if result.feedback is not None:
+        # Contact details stay here, in the analyst's processed data; the report only gets the public table.
+        result.feedback.to_csv(out / "tilbakemeldinger.csv", index=False, lineterminator="\n")
+        result.feedback_duplicates.to_csv(out / "tilbakemeldinger_duplikater.csv", index=False, lineterminator="\n")
     return result

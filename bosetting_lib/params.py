@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,13 @@ _TOP_LEVEL: dict[str, tuple[type, ...]] = {
     "inndata": (dict,),
     "kriterier": (list,),
     "beskrivelse": (str,),
+    "nasjonale_kriterier": (list,),
+    "enslige_mindreaarige": (int, type(None)),
+    "scenarier": (list,),
+    "usikkerhet": (dict,),
+    "bruk_eksempeldata": (bool,),
+    "tilbakemelding": (dict,),
+    "nasjonalt": (dict,),
 }
 _REQUIRED = ("aar", "fylkesnummer", "totalt", "minstetall", "inndata", "kriterier")
 _INPUT_KEYS: dict[str, tuple[type, ...]] = {
@@ -35,13 +43,24 @@ _INPUT_KEYS: dict[str, tuple[type, ...]] = {
     "manifest": (str,),
     "imdi": (dict,),
     "folketall": (str,),
+    "bosatte_flyktninger": (str,),
+    "sentralitet": (str,),
+    "fastlege": (str,),
+    "ledighet": (str,),
+    "tilbakemeldinger": (str,),
+    "justeringer": (str,),
+    "delingsvekter": (str,),
 }
+_NATIONAL_KEYS: dict[str, tuple[type, ...]] = {"fylkestotaler": (str,), "imdi": (dict,), "delingsvekter": (str,)}
+_SENSITIVITY_KEYS: dict[str, tuple[type, ...]] = {"trekk": (int,), "konsentrasjon": (int, float), "startverdi": (int,)}
+_FEEDBACK_KEYS: dict[str, tuple[type, ...]] = {"frist": (dt.date,), "kontakt": (str,)}
 _CRITERION_KEYS: dict[str, tuple[type, ...]] = {
     "id": (str,),
     "navn": (str,),
     "beskrivelse": (str,),
     "indikator": (str,),
     "vekt": (int, float),
+    "grunnlag": (str,),
 }
 
 
@@ -54,6 +73,7 @@ class Criterion:
     beskrivelse: str
     indikator: str
     vekt: float
+    grunnlag: str = "folketall"  # for rate indicators: the count the rate scales (population or settlement history)
 
 
 @dataclass(frozen=True)
@@ -74,6 +94,16 @@ class Params:
     unntak: tuple[str, ...] = ()
     fylke: str | None = None
     beskrivelse: str = ""
+    nasjonale_kriterier: tuple[str, ...] = ()
+    enslige_mindreaarige: int | None = None
+    scenarier: tuple[int, ...] = ()
+    usikkerhet_trekk: int = 10_000
+    usikkerhet_konsentrasjon: float = 200.0
+    usikkerhet_startverdi: int = 1
+    bruk_eksempeldata: bool = False
+    tilbakemelding_frist: dt.date | None = None
+    tilbakemelding_kontakt: str | None = None
+    inndata_valgfrie: dict[str, str] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def weights(self) -> dict[str, float]:
@@ -87,13 +117,14 @@ def default_params_file(year: int) -> Path:
 
 
 def _type_name(types: tuple[type, ...]) -> str:
-    names = {int: "et heltall", float: "et tall", str: "en tekst i anførselstegn", list: "en liste", dict: "en gruppe nøkler"}
+    names = {int: "et heltall", float: "et tall", str: "en tekst i anførselstegn", list: "en liste",
+             dict: "en gruppe nøkler", bool: "true eller false", type(None): "tom (null)", dt.date: "en dato ÅÅÅÅ-MM-DD"}
     return " eller ".join(names[t] for t in types)
 
 
 def _check_type(value: Any, types: tuple[type, ...], name: str, file: str, problems: list[Problem]) -> bool:
     # bool is a subclass of int in Python; a YAML yes/no is never a valid count or weight
-    ok = isinstance(value, types) and not isinstance(value, bool)
+    ok = isinstance(value, types) and (bool in types or not isinstance(value, bool))
     if not ok:
         problems.append(Problem(file, expected=_type_name(types), found=repr(value), column=name))
     return ok
@@ -166,6 +197,30 @@ def load_params(path: Path | str | None = None, *, year: int | None = None) -> P
         else:
             imdi[key] = rel
 
+    minors = data.get("enslige_mindreaarige")
+    if isinstance(minors, int) and not isinstance(minors, bool) and minors < 0:
+        problems.append(Problem(file, expected="et heltall ≥ 0", found=str(minors), column="enslige_mindreaarige"))
+    scenarios = data.get("scenarier") or []
+    if isinstance(scenarios, list):
+        for i, total in enumerate(scenarios):
+            if not (isinstance(total, int) and not isinstance(total, bool) and total >= 0):
+                problems.append(Problem(file, expected="et heltall ≥ 0", found=repr(total), column=f"scenarier[{i}]"))
+    national_criteria = data.get("nasjonale_kriterier") or []
+    if isinstance(national_criteria, list):
+        for i, text in enumerate(national_criteria):
+            if not isinstance(text, str):
+                problems.append(Problem(file, expected="en tekst", found=repr(text), column=f"nasjonale_kriterier[{i}]"))
+    sensitivity = data.get("usikkerhet") if isinstance(data.get("usikkerhet"), dict) else {}
+    _check_keys(sensitivity, _SENSITIVITY_KEYS, "usikkerhet.", file, problems)
+    if isinstance(sensitivity.get("trekk"), int) and not 1 <= sensitivity["trekk"] <= 1_000_000:
+        problems.append(Problem(file, expected="mellom 1 og 1 000 000 trekk", found=str(sensitivity["trekk"]), column="usikkerhet.trekk"))
+    if isinstance(sensitivity.get("konsentrasjon"), (int, float)) and sensitivity["konsentrasjon"] <= 0:
+        problems.append(Problem(file, expected="et tall over 0", found=str(sensitivity["konsentrasjon"]), column="usikkerhet.konsentrasjon"))
+    national = data.get("nasjonalt") if isinstance(data.get("nasjonalt"), dict) else {}
+    _check_keys(national, _NATIONAL_KEYS, "nasjonalt.", file, problems)
+    feedback = data.get("tilbakemelding") if isinstance(data.get("tilbakemelding"), dict) else {}
+    _check_keys(feedback, _FEEDBACK_KEYS, "tilbakemelding.", file, problems)
+
     criteria: list[Criterion] = []
     raw_criteria = data.get("kriterier") if isinstance(data.get("kriterier"), list) else []
     for i, item in enumerate(raw_criteria):
@@ -181,7 +236,8 @@ def load_params(path: Path | str | None = None, *, year: int | None = None) -> P
         if len(problems) == before:
             if item["vekt"] < 0:
                 problems.append(Problem(file, expected="en vekt ≥ 0", found=str(item["vekt"]), column=prefix + "vekt"))
-            criteria.append(Criterion(item["id"], item["navn"], item.get("beskrivelse", ""), item["indikator"], float(item["vekt"])))
+            criteria.append(Criterion(item["id"], item["navn"], item.get("beskrivelse", ""), item["indikator"],
+                                      float(item["vekt"]), item.get("grunnlag", "folketall")))
     if raw_criteria and len(criteria) == len(raw_criteria):
         ids = [c.id for c in criteria]
         if len(set(ids)) != len(ids):
@@ -209,5 +265,15 @@ def load_params(path: Path | str | None = None, *, year: int | None = None) -> P
         inndata_folketall=inputs["folketall"],
         kriterier=tuple(criteria),
         beskrivelse=data.get("beskrivelse", ""),
+        nasjonale_kriterier=tuple(national_criteria),
+        enslige_mindreaarige=minors,
+        scenarier=tuple(scenarios),
+        usikkerhet_trekk=sensitivity.get("trekk", 10_000),
+        usikkerhet_konsentrasjon=float(sensitivity.get("konsentrasjon", 200.0)),
+        usikkerhet_startverdi=sensitivity.get("startverdi", 1),
+        bruk_eksempeldata=data.get("bruk_eksempeldata", False),
+        tilbakemelding_frist=feedback.get("frist"),
+        tilbakemelding_kontakt=feedback.get("kontakt"),
+        inndata_valgfrie={k: v for k, v in sorted(inputs.items()) if k not in ("register", "manifest", "imdi", "folketall")},
         raw=data,
     )

@@ -171,7 +171,7 @@ def run_pipeline(
                     f"Den kjørte notatboken er lagret i {failed_dir / name}. Forrige vellykkede rapport er ikke endret."
                 ) from exc
         progress("Lager rapport, tabeller og manifest …")
-        export_outputs(params, staged_out, staged_processed, manifest)
+        export_outputs(params, staged_out, staged_processed, manifest, data_paths)
         _replace_dir(staged_processed, final_processed)
         _replace_dir(staged_out, final_out)
     finally:
@@ -181,4 +181,4 @@ def run_pipeline(
 
 def write_json(data: dict, path: Path) -> None:
     """Write JSON with sorted keys and a final newline, so reruns are byte-identical."""
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")

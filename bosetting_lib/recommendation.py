@@ -1,13 +1,23 @@
-"""From processed tables to the recommendation table: indicators, key, apportionment, history side by side."""
+"""From processed tables to the recommendation: indicators, key, bounded rounding, minors, adjustments,
+scenarios, sensitivity, reference keys and backtest. Notebooks 02 and 03 call these; results go to processed/."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
 import pandas as pd
 
-from bosetting_lib.allocation import apportion
+from bosetting_lib.allocation import apportion, apportion_detailed, apportion_minors
 from bosetting_lib.context import RunContext
+from bosetting_lib.errors import AllocationError, InputError, Problem
 from bosetting_lib.indicators import Inputs, build_indicators
-from bosetting_lib.key import contributions, criterion_shares, weighted_key
+from bosetting_lib.ingest import example_files
+from bosetting_lib.key import Key, build_key, population_influence
+from bosetting_lib.reference_keys import KEY_LABELS_NB, reference_key_table
+from bosetting_lib.sensitivity import criterion_contributions, run_sensitivity
 
 HISTORY_VARIABLES = ("anmodet", "vedtatt", "bosatte")
 
@@ -20,29 +30,79 @@ def read_processed(run: RunContext, name: str) -> pd.DataFrame:
     return frame
 
 
+def _optional(run: RunContext, name: str) -> pd.DataFrame | None:
+    return read_processed(run, name) if (run.processed_dir / f"{name}.csv").is_file() else None
+
+
+def example_inputs(run: RunContext) -> frozenset[str]:
+    """The optional inputs (parameter keys) whose files the manifest marks as example data."""
+    examples = example_files(run.data)
+    return frozenset(
+        key for key, rel in run.params.inndata_valgfrie.items()
+        if any(f == rel or f.startswith(rel.rstrip("/") + "/") for f in examples)
+    )
+
+
+def feedback_steers(run: RunContext) -> bool:
+    """Feedback answers cap the numbers only when they are real, or when the parameters explicitly allow example data."""
+    return "tilbakemeldinger" in run.params.inndata_valgfrie and (
+        "tilbakemeldinger" not in example_inputs(run) or run.params.bruk_eksempeldata
+    )
+
+
 def load_inputs(run: RunContext) -> Inputs:
-    """The processed tables the indicators need."""
+    """The processed tables the indicators need; example data is left out unless the parameters include it."""
+    examples = example_inputs(run)
+    use = lambda key: key not in examples or run.params.bruk_eksempeldata  # noqa: E731
+    feedback = _optional(run, "tilbakemeldinger") if use("tilbakemeldinger") else None
     return Inputs(
         municipalities=read_processed(run, "kommuner"),
         population=read_processed(run, "folketall"),
         settlement=read_processed(run, "bosettingstall"),
         year=run.params.aar,
+        settled_refugees=_optional(run, "bosatte_flyktninger") if use("bosatte_flyktninger") else None,
+        centrality=_optional(run, "sentralitet") if use("sentralitet") else None,
+        gp_capacity=_optional(run, "fastlege") if use("fastlege") else None,
+        feedback=feedback,
+        labour=_optional(run, "ledighet") if use("ledighet") else None,
+        example_inputs=frozenset("feedback" if k == "tilbakemeldinger" else k for k in examples),
     )
 
 
-def compute_key(run: RunContext) -> dict[str, pd.DataFrame]:
-    """Indicators, the criteria's shares, the key and the contributions; written to processed/ and returned."""
+def compute_key(run: RunContext) -> Key:
+    """Indicators, the criteria's shares and the weighted key; written to processed/ and returned."""
     inputs = load_inputs(run)
-    wanted = sorted({c.indikator for c in run.params.kriterier})
-    values, info = build_indicators(inputs, wanted)
-    shares = criterion_shares(values, run.params.kriterier)
-    key = weighted_key(shares, run.params.weights())
-    contrib = contributions(shares, run.params.weights(), run.params.totalt)
-    values.to_csv(run.processed_dir / "indikatorer.csv", lineterminator="\n")
-    info.to_csv(run.processed_dir / "indikatorer_beskrivelse.csv", index=False, lineterminator="\n")
-    shares.join(key).to_csv(run.processed_dir / "nokkel.csv", lineterminator="\n", float_format="%.10f")
-    contrib.to_csv(run.processed_dir / "bidrag.csv", lineterminator="\n", float_format="%.6f")
-    return {"indikatorer": values, "beskrivelse": info, "andeler": shares, "nokkel": key.to_frame(), "bidrag": contrib}
+    wanted = sorted({c.indikator for c in run.params.kriterier} | {c.grunnlag for c in run.params.kriterier} | {"folketall"})
+    values, info, unavailable = build_indicators(inputs, wanted)
+    key = build_key(values, info, run.params.kriterier, unavailable, values["folketall"].astype("float64"))
+    out = run.processed_dir
+    values.to_csv(out / "indikatorer.csv", lineterminator="\n", float_format="%.6f")
+    info.to_csv(out / "indikatorer_beskrivelse.csv", index=False, lineterminator="\n")
+    key.shares.join(key.key).to_csv(out / "nokkel.csv", lineterminator="\n", float_format="%.12f")
+    key.flags.to_csv(out / "nokkel_flagg.csv", index=False, lineterminator="\n")
+    influence = population_influence(key.key, values["folketall"].astype("float64"))
+    meta = {"vekter": key.weights, "merknader": key.notes, "utelatte_indikatorer": unavailable,
+            "befolkningens_innflytelse": {k: round(v, 6) for k, v in influence.items()}}
+    (out / "nokkel.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return key
+
+
+@dataclass(frozen=True)
+class KeyOnDisk:
+    """The key as notebook 02 wrote it."""
+
+    shares: pd.DataFrame
+    key: pd.Series
+    weights: dict[str, float]
+    meta: dict
+
+
+def read_key(run: RunContext) -> KeyOnDisk:
+    """Read the key written by :func:`compute_key`."""
+    frame = pd.read_csv(run.processed_dir / "nokkel.csv", dtype={"kommunenummer": str}).set_index("kommunenummer")
+    meta = json.loads((run.processed_dir / "nokkel.json").read_text(encoding="utf-8"))
+    shares = frame.drop(columns="nokkel")
+    return KeyOnDisk(shares, frame["nokkel"], meta["vekter"], meta)
 
 
 def history_wide(settlement: pd.DataFrame) -> pd.DataFrame:
@@ -55,22 +115,282 @@ def history_wide(settlement: pd.DataFrame) -> pd.DataFrame:
     return values[order].join(status[[f"{c}_status" for c in order]])
 
 
+def capacity_caps(run: RunContext, index: pd.Index) -> tuple[pd.Series | None, pd.Series | None]:
+    """Caps from the feedback round (stated maximum; declining gives 0) and minor capacities, when feedback steers."""
+    if not feedback_steers(run):
+        return None, None
+    feedback = _optional(run, "tilbakemeldinger")
+    if feedback is None:
+        return None, None
+    fb = feedback.set_index("kommunenummer").reindex(index)
+    caps = fb["kapasitet_maks"].astype("Float64")
+    declines = fb["avslar"].astype("boolean").fillna(False)
+    caps = caps.mask(declines, 0)
+    return caps.astype("float64"), fb["em_kapasitet"].astype("float64")
+
+
+def read_adjustments(run: RunContext) -> pd.DataFrame:
+    """The county's own adjustments for the year (kommunenummer, ny_verdi or endring, begrunnelse, besluttet_av)."""
+    columns = ["kommunenummer", "ny_verdi", "endring", "begrunnelse", "besluttet_av"]
+    rel = run.params.inndata_valgfrie.get("justeringer")
+    if rel is None:
+        return pd.DataFrame(columns=columns)
+    path = run.data.raw / rel
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", sep=None, engine="python")
+    problems = [Problem(str(path), expected="kolonnen finnes", found="mangler", column=c)
+                for c in ("kommunenummer", "begrunnelse", "besluttet_av") if c not in frame.columns]
+    if "ny_verdi" not in frame.columns and "endring" not in frame.columns:
+        problems.append(Problem(str(path), expected="kolonnen «ny_verdi» eller «endring»", found="ingen av dem", column="ny_verdi"))
+    if problems:
+        raise InputError(problems)
+    for column in ("ny_verdi", "endring"):
+        if column not in frame.columns:
+            frame[column] = ""
+    valid = set(read_processed(run, "kommuner")["kommunenummer"])
+    for i, row in frame.iterrows():
+        line = i + 2
+        if row["kommunenummer"] not in valid:
+            problems.append(Problem(str(path), expected="et kommunenummer i fylket", found=row["kommunenummer"], row=line, column="kommunenummer"))
+        new, change = row["ny_verdi"].strip(), row["endring"].strip()
+        if bool(new) == bool(change):
+            problems.append(Problem(str(path), expected="enten ny_verdi eller endring (ikke begge)", found=f"{new!r} / {change!r}", row=line, column="ny_verdi"))
+        elif new and not new.isdigit():
+            problems.append(Problem(str(path), expected="et heltall ≥ 0", found=new, row=line, column="ny_verdi"))
+        elif change and not change.lstrip("+-").isdigit():
+            problems.append(Problem(str(path), expected="et heltall med fortegn, f.eks. +5 eller -10", found=change, row=line, column="endring"))
+        for column in ("begrunnelse", "besluttet_av"):
+            if not row[column].strip():
+                problems.append(Problem(str(path), expected="en begrunnelse og hvem som har besluttet", found="tom", row=line, column=column))
+    if frame["kommunenummer"].duplicated().any():
+        dup = frame.loc[frame["kommunenummer"].duplicated(), "kommunenummer"].iloc[0]
+        problems.append(Problem(str(path), expected="én justering per kommune", found=f"{dup} flere ganger", column="kommunenummer"))
+    if problems:
+        raise InputError(problems)
+    return frame[columns]
+
+
+def apply_adjustments(model: pd.Series, key: pd.Series, adjustments: pd.DataFrame, total: int, *, minimum: int,
+                      maximum: pd.Series | None, method: str, exceptions: list[str]) -> pd.Series:
+    """Fix the adjusted municipalities at their new numbers and re-apportion the rest of the total over the others."""
+    if adjustments.empty:
+        return model.copy()
+    fixed = {}
+    for row in adjustments.itertuples(index=False):
+        fixed[row.kommunenummer] = int(row.ny_verdi) if row.ny_verdi else int(model[row.kommunenummer]) + int(row.endring)
+    bad = {code: n for code, n in fixed.items() if n < 0 or (0 < n < minimum and code not in exceptions)}
+    if bad:
+        raise AllocationError("Justeringen gir et tall som bryter regelen om 0 eller minst "
+                              f"{minimum}: " + ", ".join(f"{c}: {n}" for c, n in bad.items()))
+    rest_total = total - sum(fixed.values())
+    if rest_total < 0:
+        raise AllocationError(f"Justeringene fordeler {sum(fixed.values())} personer, mer enn totaltallet {total}; "
+                              "tallene går ikke opp.")
+    others = key.index.difference(list(fixed), sort=False)
+    others = key.index[key.index.isin(others)]
+    rest = apportion(key.loc[others], rest_total, minimum=minimum,
+                     maximum=None if maximum is None else maximum.reindex(others), method=method,
+                     exceptions=[e for e in exceptions if e in others])
+    return pd.concat([rest, pd.Series(fixed, dtype="int64")]).reindex(key.index).astype("int64")
+
+
+def minors_total(run: RunContext, inputs: Inputs) -> tuple[int, str]:
+    """The unaccompanied-minors total: from the parameters, or estimated from the county's recent share."""
+    if run.params.enslige_mindreaarige is not None:
+        return run.params.enslige_mindreaarige, "fra parameterfilen"
+    settled = inputs.settled_refugees
+    if settled is None:
+        return 0, "ikke oppgitt, og ingen historikk for enslige mindreårige: ingen fordeling"
+    wide = settled.pivot_table(index="kommunenummer", columns="variabel", values="verdi", aggfunc="sum")
+    full = settled["aar"] < run.params.aar - 2
+    by_year = settled.loc[full].pivot_table(index="aar", columns="variabel", values="verdi", aggfunc="sum")
+    del wide
+    share = float(by_year["bosatte_em"].sum() / by_year["bosatte_flyktninger"].sum())
+    years = ", ".join(str(int(y)) for y in by_year.index)
+    estimate = int(round(share * run.params.totalt))
+    return estimate, (f"anslått: {share:.1%} av de bosatte i fylket var enslige mindreårige i {years} "
+                      "(prikkede tall utelatt), ganget med totaltallet").replace(".", ",", 1)
+
+
+def minors_able(run: RunContext, inputs: Inputs, index: pd.Index) -> pd.Series:
+    """Municipalities able to take minors: they settled minors recently, or (when feedback steers) say so."""
+    able = pd.Series(False, index=index)
+    settled = inputs.settled_refugees
+    if settled is not None:
+        em = settled.loc[settled["variabel"] == "bosatte_em"]
+        # A suppressed count (":") means a few minors were settled, so the municipality has done it.
+        took = em.loc[(em["verdi"].fillna(0) > 0) | em["status"].eq(":").fillna(False).astype(bool), "kommunenummer"]
+        able[able.index.isin(took)] = True
+    if feedback_steers(run) and inputs.feedback is not None:
+        says = inputs.feedback.set_index("kommunenummer")["em_kan_bosette"].astype("boolean").reindex(index)
+        able = able.mask(says.eq(True).fillna(False).astype(bool), True)
+        able = able.mask(says.eq(False).fillna(False).astype(bool), False)
+    return able
+
+
+def reason_lines(shares: pd.DataFrame, weights: dict[str, float], population: pd.Series, total: int,
+                 names: dict[str, str], status: pd.Series) -> pd.Series:
+    """One line per municipality: which criteria move its number up or down compared with a population-only key."""
+    pop_share = population / population.sum()
+    push = pd.DataFrame({c: weights[c] * (shares[c] - pop_share) * total for c in shares.columns})
+    lines = {}
+    for code, row in push.iterrows():
+        parts = []
+        up, down = row.idxmax(), row.idxmin()
+        if row[up] >= 0.5:
+            parts.append(f"{names[up].lower()} trekker opp (+{row[up]:.0f})")
+        if row[down] <= -0.5:
+            parts.append(f"{names[down].lower()} trekker ned ({row[down]:.0f})".replace("-", "\u2212"))
+        text = "; ".join(parts) if parts else "om lag som befolkningsandelen"
+        if status[code] != "fordelt etter nøkkelen":
+            text += f"; {status[code]}"
+        lines[code] = text[0].upper() + text[1:]
+    return pd.Series(lines)
+
+
 def recommend(run: RunContext) -> pd.DataFrame:
-    """Apportion the county total by the key under the rules and write ``anbefaling.csv``."""
+    """The whole allocation step; writes anbefaling.csv and the side tables, returns the recommendation table."""
+    params, out = run.params, run.processed_dir
     inputs = load_inputs(run)
-    key = pd.read_csv(run.processed_dir / "nokkel.csv", dtype={"kommunenummer": str}).set_index("kommunenummer")["nokkel"]
-    params = run.params
-    numbers = apportion(
-        key, params.totalt, minimum=params.minstetall, method=params.avrunding, exceptions=list(params.unntak),
-    )
+    stored = read_key(run)
+    key = stored.key
+    caps, minor_caps = capacity_caps(run, key.index)
+    detailed = apportion_detailed(key, params.totalt, minimum=params.minstetall, maximum=caps,
+                                  method=params.avrunding, exceptions=list(params.unntak))
+    model = detailed.allocation
+    adjustments = read_adjustments(run)
+    final = apply_adjustments(model, key, adjustments, params.totalt, minimum=params.minstetall, maximum=caps,
+                              method=params.avrunding, exceptions=list(params.unntak))
+
+    em_total, em_basis = minors_total(run, inputs)
+    able = minors_able(run, inputs, key.index)
+    minors = (apportion_minors(em_total, final, able, capacity=minor_caps, method=params.avrunding)
+              if em_total > 0 else pd.Series(0, index=key.index, dtype="int64"))
+
     population = inputs.population.loc[
         (inputs.population["variabel"] == "folketall") & (inputs.population["aar"] == params.aar - 1)
-    ].set_index("kommunenummer")["verdi"]
+    ].set_index("kommunenummer")["verdi"].reindex(key.index).astype("float64")
+    names = {c.id: c.navn for c in params.kriterier}
+    status = detailed.table["status"] if "status" in detailed.table.columns else pd.Series("fordelt etter nøkkelen", index=key.index)
+
     table = inputs.municipalities[["kommunenummer", "kommune"]].set_index("kommunenummer")
-    table["folketall"] = population.reindex(table.index).astype("Int64")
+    table["folketall"] = population.astype("Int64")
     table = table.join(history_wide(inputs.settlement))
-    table["nokkel_andel"] = key.reindex(table.index)
-    table["anbefaling"] = numbers.reindex(table.index).astype("int64")
+    table["nokkel_andel"] = key
+    table["modell"] = model
+    adj = adjustments.set_index("kommunenummer")
+    table["justering"] = (final - model).astype("int64")
+    table["justering_begrunnelse"] = adj["begrunnelse"].reindex(table.index)
+    table["justering_besluttet_av"] = adj["besluttet_av"].reindex(table.index)
+    table["anbefaling"] = final
+    table["herav_em"] = minors.reindex(table.index).astype("int64")
+    table["kan_ta_em"] = able
+    last_years = sorted(int(c.split("_")[1]) for c in table.columns if c.startswith("anmodet_") and not c.endswith("_status"))
+    if last_years:
+        last = f"anmodet_{last_years[-1]}"
+        table["endring_fra_anmodning"] = (table["anbefaling"] - table[last]).astype("Int64")
+    table["status"] = status.reindex(table.index)
+    table["begrunnelse"] = reason_lines(stored.shares, stored.weights, population, params.totalt, names, table["status"])
+    table.loc[table["justering"] != 0, "begrunnelse"] = (
+        table["begrunnelse"] + "; justert av fylket (" + table["justering_begrunnelse"].fillna("") + ")")
     table = table.reset_index().sort_values("kommunenummer", kind="stable")
-    table.to_csv(run.processed_dir / "anbefaling.csv", index=False, lineterminator="\n", float_format="%.10f")
+    table.to_csv(out / "anbefaling.csv", index=False, lineterminator="\n", float_format="%.10f")
+
+    contrib = criterion_contributions(stored.shares, pd.Series(stored.weights), final.reindex(stored.shares.index))
+    contrib.to_csv(out / "bidrag.csv", lineterminator="\n", float_format="%.6f")
+    _write_minors_meta(out, em_total, em_basis)
+    scenario_table(run, key, caps).to_csv(out / "scenarier.csv", index=False, lineterminator="\n")
+    sens = run_sensitivity(stored.shares, pd.Series(stored.weights), params.totalt, n_draws=params.usikkerhet_trekk,
+                           concentration=params.usikkerhet_konsentrasjon, seed=params.usikkerhet_startverdi,
+                           minimum=params.minstetall, maximum=caps, method=params.avrunding,
+                           exceptions=list(params.unntak))
+    sens.to_csv(out / "usikkerhet.csv", lineterminator="\n", float_format="%.6f")
+    reference_keys(run, inputs, table).to_csv(out / "referansenokler.csv", index=False, lineterminator="\n")
+    backtest(run, table, stored, population)
     return table
+
+
+def _write_minors_meta(out: Path, total: int, basis: str) -> None:
+    data = {"enslige_mindreaarige_totalt": total, "grunnlag": basis}
+    (out / "enslige_mindreaarige.json").write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def scenario_table(run: RunContext, key: pd.Series, caps: pd.Series | None) -> pd.DataFrame:
+    """The allocation under each county total in the parameters (long: scenario, kommunenummer, antall)."""
+    params = run.params
+    totals = sorted(set(params.scenarier) | {params.totalt})
+    rows = []
+    for total in totals:
+        try:
+            numbers = apportion(key, total, minimum=params.minstetall, maximum=caps, method=params.avrunding,
+                                exceptions=list(params.unntak))
+            note = ""
+        except AllocationError as exc:
+            numbers, note = pd.Series(pd.NA, index=key.index, dtype="Int64"), str(exc)
+        for code, n in numbers.items():
+            rows.append({"totalt": total, "kommunenummer": code, "antall": n, "merknad": note})
+    frame = pd.DataFrame(rows)
+    frame["antall"] = frame["antall"].astype("Int64")
+    return frame
+
+
+def reference_keys(run: RunContext, inputs: Inputs, table: pd.DataFrame) -> pd.DataFrame:
+    """The reference keys beside the recommendation, apportioned under the same rules; left-out keys with a reason."""
+    params = run.params
+    t = table.set_index("kommunenummer")
+    population = t["folketall"].astype("float64")
+    last_cols = sorted(c for c in t.columns if c.startswith("anmodet_") and not c.endswith("_status"))
+    last_year = t[last_cols[-1]].astype("float64") if last_cols else None
+    area = _area(run, t.index)
+    reception = None
+    if inputs.settled_refugees is not None:
+        settled = inputs.settled_refugees.loc[inputs.settled_refugees["variabel"] == "bosatte_flyktninger"]
+        reception = settled.groupby("kommunenummer")["verdi"].sum().reindex(t.index).astype("float64")
+    result = reference_key_table(params.totalt, population, last_year=last_year, labour_market=None,
+                                 reception=reception, area=area, immigrant_stock=None,
+                                 minimum=params.minstetall, method=params.avrunding)
+    numbers, left_out = result if isinstance(result, tuple) else (result, {})
+    frame = numbers.reset_index().melt(id_vars=numbers.index.name or "index", var_name="nokkel", value_name="antall")
+    frame = frame.rename(columns={numbers.index.name or "index": "kommunenummer"})
+    frame["navn"] = frame["nokkel"].map(KEY_LABELS_NB).fillna(frame["nokkel"])
+    frame["merknad"] = ""
+    gone = pd.DataFrame([{"kommunenummer": "", "nokkel": k, "antall": pd.NA, "navn": KEY_LABELS_NB.get(k, k), "merknad": why}
+                         for k, why in left_out.items()])
+    frame = pd.concat([frame, gone], ignore_index=True) if not gone.empty else frame
+    frame["antall"] = frame["antall"].astype("Int64")
+    return frame
+
+
+def _area(run: RunContext, index: pd.Index) -> pd.Series | None:
+    """Land area per municipality, from the county list when it covers every municipality."""
+    path = run.data.reference / "kommuner_trondelag.csv"
+    if not path.is_file():
+        return None
+    frame = pd.read_csv(path, dtype={"kommunenummer": str}).set_index("kommunenummer")
+    area = frame["areal_km2"].reindex(index)
+    return None if area.isna().any() else area.astype("float64")
+
+
+def backtest(run: RunContext, table: pd.DataFrame, stored: KeyOnDisk, population: pd.Series) -> pd.DataFrame | None:
+    """When IMDi's actual request for the analysed year is in the data: how close the model came, and why not closer."""
+    column = f"anmodet_{run.params.aar}"
+    path = run.processed_dir / "backtest.csv"
+    if column not in table.columns:
+        return None
+    t = table.set_index("kommunenummer")
+    actual = t[column].astype("float64")
+    model = t["anbefaling"].astype("float64")
+    both = actual.notna()
+    scale = model[both].sum() / actual[both].sum() if actual[both].sum() else 1.0
+    diff = model - actual * scale
+    rank_corr = float(np.corrcoef(model[both].rank(), actual[both].rank())[0, 1])
+    pop_share = population / population.sum()
+    push = pd.DataFrame({c: stored.weights[c] * (stored.shares[c] - pop_share) * run.params.totalt for c in stored.shares.columns})
+    frame = pd.DataFrame({"kommunenummer": t.index, "kommune": t["kommune"], "modell": model.astype("int64"),
+                          "faktisk_anmodet": actual.astype("Int64"), "avvik": diff.round(1),
+                          "viktigste_kriterium": push.abs().idxmax(axis=1).reindex(t.index)})
+    frame = frame.sort_values("avvik", key=lambda s: s.abs(), ascending=False, kind="stable")
+    frame.to_csv(path, index=False, lineterminator="\n")
+    summary = {"rangkorrelasjon": round(rank_corr, 4), "gjennomsnittlig_absolutt_avvik": round(float(diff[both].abs().mean()), 2),
+               "skalert_med": round(float(scale), 6)}
+    (run.processed_dir / "backtest.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return frame

@@ -50,7 +50,7 @@ def test_unknown_key_is_refused(params_copy):
 
 def test_wrong_type_and_weights_not_summing_to_one(params_copy):
     _edit(params_copy, "totalt: 1583", "totalt: mange")
-    _edit(params_copy, "vekt: 0.5", "vekt: 0.7")
+    _edit(params_copy, "vekt: 0.30", "vekt: 0.50")
     assert set(_problem_columns(params_copy)) == {"totalt", "kriterier"}
 
 

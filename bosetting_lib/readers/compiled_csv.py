@@ -1,0 +1,81 @@
+"""Reader for compiled indicator tables: plain CSV with a ``kommunenummer`` column and one column per variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from bosetting_lib.errors import InputError, Problem
+
+# A note column saying the cell was suppressed ("Prikket (<5)") turns an empty value into the symbol ":".
+_SUPPRESSED_MARKERS = ("prikket", "anonymis", "<5")
+
+
+def read_compiled_indicator(
+    path: Path,
+    *,
+    register,
+    structure_year: int,
+    variables: dict[str, str],
+    year_column: str | None = "year",
+    fixed_year: int | None = None,
+    note_columns: dict[str, str] | None = None,
+) -> pd.DataFrame:
+    """Read ``variables`` (source column -> variable name) into the tidy table; codes are checked against the register."""
+    file = str(path)
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(Problem(file, expected="en CSV-fil i UTF-8 med kommunenummer", found=str(exc).splitlines()[0])) from exc
+    problems: list[Problem] = []
+    required = ["kommunenummer", *variables] + ([year_column] if year_column else [])
+    for column in required:
+        if column not in frame.columns:
+            problems.append(Problem(file, expected="kolonnen finnes", found="mangler", column=column))
+    if problems:
+        raise InputError(problems)
+    known = set(register.municipalities(structure_year)["kommunenummer"])
+    names = register.municipalities(structure_year).set_index("kommunenummer")["kommune"]
+    parts = []
+    for index, row in frame.iterrows():
+        line = index + 2  # header is row 1
+        code = row["kommunenummer"].strip()
+        if code not in known:
+            problems.append(Problem(file, expected=f"et kommunenummer som finnes i {structure_year}", found=code, row=line, column="kommunenummer"))
+            continue
+        if year_column:
+            year_text = row[year_column].strip()
+            if not (year_text.isdigit() and len(year_text) == 4):
+                problems.append(Problem(file, expected="et årstall med fire sifre", found=year_text, row=line, column=year_column))
+                continue
+            year = int(year_text)
+        else:
+            year = fixed_year
+        for source, variable in variables.items():
+            text = row[source].strip().replace(",", ".")
+            note = row.get((note_columns or {}).get(source, ""), "") or ""
+            value, status = pd.NA, pd.NA
+            if text == "":
+                status = ":" if any(m in note.casefold() for m in _SUPPRESSED_MARKERS) else ".."
+            else:
+                try:
+                    value = float(text)
+                except ValueError:
+                    problems.append(Problem(file, expected="et tall", found=row[source], row=line, column=source))
+                    continue
+                if value < 0:
+                    problems.append(Problem(file, expected="et tall ≥ 0", found=row[source], row=line, column=source))
+                    continue
+            parts.append((code, names[code], year, variable, value, status))
+    if problems:
+        raise InputError(problems)
+    tidy = pd.DataFrame(parts, columns=["kommunenummer", "kommune", "aar", "variabel", "verdi", "status"])
+    tidy["aar"] = tidy["aar"].astype("int64")
+    tidy["verdi"] = tidy["verdi"].astype("Float64")
+    tidy["status"] = tidy["status"].astype("str")
+    duplicated = tidy.duplicated(["kommunenummer", "aar", "variabel"], keep=False)
+    if duplicated.any():
+        first = tidy.loc[duplicated].iloc[0]
+        raise InputError(Problem(file, expected="én rad per kommune og år", found=f"{first['kommunenummer']} {first['aar']} flere ganger", column="kommunenummer"))
+    return tidy
