@@ -40,6 +40,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(run)
     run.add_argument("--out", type=Path, default=None, metavar="MAPPE", help="mappe for resultater i stedet for outputs/")
     run.add_argument("--timeout", type=int, default=600, metavar="SEKUNDER", help="tidsgrense per notatbokcelle (standard: 600)")
+    where = run.add_mutually_exclusive_group()
+    where.add_argument(
+        "--fylke", metavar="NR",
+        help="kjør for et annet fylke (f.eks. 46) med de felles kriteriene og fylkets totaltall; "
+             "resultatene havner i <år>/<fylkesnummer>/",
+    )
+    where.add_argument(
+        "--alle-fylker", action="store_true",
+        help="kjør alle fylkene (parallelt der maskinen har flere kjerner) og lag en nasjonal oversikt i <år>/nasjonalt/",
+    )
 
     validate = sub.add_parser(
         "validate", help="kontroller alle inndata og list alle feil",
@@ -60,7 +70,20 @@ def build_parser() -> argparse.ArgumentParser:
 def _cmd_run(args: argparse.Namespace) -> int:
     from bosetting_lib.pipeline import run_pipeline
 
-    result = run_pipeline(args.year, params_file=args.params, data_dir=args.data_dir, out_dir=args.out, timeout=args.timeout)
+    if args.alle_fylker:
+        from bosetting_lib.national import run_all_counties
+
+        national = run_all_counties(args.year, params_file=args.params, data_dir=args.data_dir, out_dir=args.out,
+                                    timeout=args.timeout)
+        if national.failed:
+            print(f"FEIL: {len(national.failed)} fylker feilet: " + ", ".join(sorted(national.failed)), file=sys.stderr)
+            for county, message in sorted(national.failed.items()):
+                print(f"  {county}: {message}", file=sys.stderr)
+            return 1
+        return 0
+    county = args.fylke.strip().zfill(2) if args.fylke else None
+    result = run_pipeline(args.year, params_file=args.params, data_dir=args.data_dir, out_dir=args.out,
+                          timeout=args.timeout, county=county)
     print(f"Ferdig. Rapporten ligger i {result.report}")
     print(f"Tabellen for IMDi ligger i {result.table}")
     return 0

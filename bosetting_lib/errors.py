@@ -50,6 +50,10 @@ class InputError(BosettingError):
         lines = [f"Feil i inndata ({len(self.problems)}):"] + [f"  - {p}" for p in self.problems]
         super().__init__("\n".join(lines))
 
+    def __reduce__(self):
+        # Rebuild from the problems, not the message, when sent between processes (the national run).
+        return (type(self), (self.problems,))
+
 
 class ParameterError(InputError):
     """A problem in a parameter file; ``column`` holds the parameter's name."""

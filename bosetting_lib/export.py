@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 
@@ -11,11 +12,17 @@ import pandas as pd
 from nbconvert import HTMLExporter
 
 from bosetting_lib.params import Params
-from bosetting_lib.paths import DataPaths
+from bosetting_lib.paths import PROJECT_ROOT, DataPaths
 
 TEMPLATE_NAME = "bosetting_html"
 # papermill and the kernel put run-specific values (times, ids) into the notebook; none of them may reach the HTML.
 _VOLATILE_METADATA = ("papermill", "execution")
+# papermill gives the cell it injects a random id; a fixed one keeps reruns byte-identical.
+INJECTED_CELL_ID = "injected-parameters"
+# How folders outside the project are shown in the executed notebooks: by the option that names them.
+FOLDER_LABELS = {"data": "<--data-dir>", "out": "<--out>", "notebooks": "<notatbøker>", "params": "<parametermappe>"}
+PORTABLE_NOTE = ("# Mappene er vist relativt til prosjektmappen, eller under valget som satte dem (<--data-dir>, <--out>),\n"
+                 "# så notatboken er lik uansett hvor kjøringen lå. Inndataenes SHA-256 står i manifest.json.")
 
 
 def template_dir() -> Path:
@@ -61,10 +68,98 @@ def notebook_to_analysis_html(notebook_path: Path, title: str) -> str:
     return re.sub(r"[ \t]+\n", "\n", body)
 
 
+def _display_path(path: Path, roots: Iterable[tuple[Path, str]]) -> str:
+    """``path`` relative to the first root that holds it, prefixed by the root's label (no label: the project)."""
+    for root, label in roots:
+        try:
+            rel = path.relative_to(root).as_posix()
+        except ValueError:
+            continue
+        parts = [x for x in (label, rel) if x and x != "."]
+        return "/".join(parts) or "."
+    return path.name
+
+
+def portable_replacements(
+    *,
+    data_dir: Path,
+    staged_out: Path,
+    staged_processed: Path,
+    final_out: Path,
+    final_processed: Path,
+    out_root: Path,
+    notebook_dir: Path | None = None,
+    params_file: Path | None = None,
+) -> list[tuple[str, str]]:
+    """Absolute folder paths of a run and how the executed notebooks show them: relative to the project when inside
+    it (``data/processed/2026``), otherwise under the name of the option that set them (``<--data-dir>/...``).
+
+    Staging folders are shown as the final folders they are moved to. Longest paths first, so the most specific
+    folder wins.
+    """
+    roots = [(PROJECT_ROOT, "")]
+    roots += [(data_dir, FOLDER_LABELS["data"]), (out_root, FOLDER_LABELS["out"])]
+    if notebook_dir is not None:
+        roots.append((notebook_dir, FOLDER_LABELS["notebooks"]))
+    if params_file is not None:
+        roots.append((params_file.parent, FOLDER_LABELS["params"]))
+
+    def shown(path: Path) -> str:
+        for staged, final in ((staged_processed, final_processed), (staged_out, final_out)):
+            try:
+                path = final / path.relative_to(staged)
+                break
+            except ValueError:
+                continue
+        return _display_path(path, roots)
+
+    paths = [staged_processed, staged_out, final_processed, final_out, data_dir, out_root, PROJECT_ROOT]
+    paths += [p for p in (notebook_dir, params_file) if p is not None]
+    pairs: dict[str, str] = {}
+    for path in paths:
+        for variant in {path, path.resolve()}:
+            pairs.setdefault(str(variant), shown(path))
+    return sorted(pairs.items(), key=lambda kv: -len(kv[0]))
+
+
+def _replace_paths(value: object, pattern: re.Pattern[str], table: dict[str, str]) -> object:
+    if isinstance(value, str):
+        return pattern.sub(lambda m: table[m.group(0)], value)
+    if isinstance(value, list):
+        return [_replace_paths(v, pattern, table) for v in value]
+    if isinstance(value, dict):
+        return type(value)({k: _replace_paths(v, pattern, table) for k, v in value.items()})
+    return value
+
+
+def make_notebook_portable(notebook_path: Path, replacements: list[tuple[str, str]]) -> None:
+    """Rewrite an executed notebook so it does not depend on where the run's folders were.
+
+    Every absolute run folder (in the injected parameters, papermill's metadata and any output) is replaced as
+    :func:`portable_replacements` says, and the injected parameters cell gets a fixed id. Timing metadata stays:
+    the analysts' HTML and the report drop it.
+    """
+    nb = nbformat.read(notebook_path, as_version=4)
+    table = dict(replacements)
+    # A root only matches as a whole path: not inside /tmp/a/data2 or x/tmp/a/data.
+    alternatives = "|".join(re.escape(k) for k, _ in replacements)
+    pattern = re.compile(rf"(?<![\w.-])(?:{alternatives})(?![\w.-])") if replacements else None
+    if pattern is not None:
+        nb = nbformat.from_dict(_replace_paths(nb, pattern, table))
+    for cell in nb.cells:
+        if INJECTED_CELL_ID in cell.metadata.get("tags", []):
+            cell["id"] = INJECTED_CELL_ID
+            if PORTABLE_NOTE not in cell.source:
+                cell.source = cell.source.rstrip("\n") + "\n" + PORTABLE_NOTE + "\n"
+    nbformat.write(nb, notebook_path)
+
+
 def recommendation_table(processed_dir: Path) -> pd.DataFrame:
     """The final recommendation as written by the allocation notebook."""
     return pd.read_csv(processed_dir / "anbefaling.csv", dtype={"kommunenummer": str})
 
+
+SUPPRESSION_THRESHOLD = 5  # settled persons from 1 to 4 are not published (IMDi's and SSB's rule)
 
 # The machine-readable table for IMDi: stable column names, codes as four-digit strings, whole numbers.
 CSV_COLUMNS = ["kommunenummer", "kommune", "fylkesnummer", "fylke", "folketall", "modell", "justering", "anbefaling",
@@ -81,8 +176,27 @@ def table_for_imdi(params: Params, processed_dir: Path) -> pd.DataFrame:
     out = table[columns].copy()
     for column in history + ["folketall", "endring_fra_anmodning"]:
         if column in out.columns:
-            out[column] = out[column].astype("Int64")
+            out[column] = whole_or_decimal(out[column])
+    # The published symbol stands beside each history figure, so a suppressed ":" is never read as a missing zero;
+    # counts of settled persons from 1 to 4 are suppressed here too (the same rule as in the report).
+    for column in history:
+        status = table[f"{column}_status"] if f"{column}_status" in table.columns else pd.Series(pd.NA, index=table.index)
+        status = status.astype("str")
+        if column.startswith("bosatte_"):
+            small = out[column].notna() & (out[column] > 0) & (out[column] < SUPPRESSION_THRESHOLD)
+            out.loc[small, column] = pd.NA
+            status = status.mask(small.astype(bool), ":")
+        out[f"{column}_status"] = status
     return out
+
+
+def whole_or_decimal(values: pd.Series) -> pd.Series:
+    """Counts as whole numbers; a column holding a split municipality's share (e.g. Haram's part of Ålesund 2022)
+    keeps one decimal, so that an estimate is never passed off as a count."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    if ((numbers.dropna() % 1) == 0).all():
+        return numbers.astype("Int64")
+    return numbers.round(1).astype("Float64")
 
 
 def method_rows(params: Params, processed_dir: Path) -> list[tuple[str, str]]:
@@ -90,26 +204,57 @@ def method_rows(params: Params, processed_dir: Path) -> list[tuple[str, str]]:
     import json
 
     from bosetting_lib.allocation import method_text_nb
+    from bosetting_lib.formatting import format_percent, norwegian_text
 
     meta = json.loads((processed_dir / "nokkel.json").read_text(encoding="utf-8"))
     minors = json.loads((processed_dir / "enslige_mindreaarige.json").read_text(encoding="utf-8"))
     rows = [("År", str(params.aar)), ("Fylke", f"{params.fylkesnummer} {params.fylke or ''}".strip()),
             ("Totaltall", str(params.totalt)),
-            ("Herav enslige mindreårige", f"{minors['enslige_mindreaarige_totalt']} ({minors['grunnlag']})"),
+            ("Herav enslige mindreårige", f"{minors['enslige_mindreaarige_totalt']} ({norwegian_text(minors['grunnlag'])})"),
             ("Minstetall", str(params.minstetall)), ("Unntak fra minstetallet", ", ".join(params.unntak) or "ingen"),
             ("Avrundingsmetode", params.avrunding), ("Avrundingsregel", method_text_nb(params.avrunding, params.minstetall))]
     for c in params.kriterier:
         used = meta["vekter"].get(c.id, 0.0)
-        rows.append((f"Kriterium: {c.navn}", f"vekt {used:.0%} – indikator {c.indikator} (grunnlag {c.grunnlag}): {c.beskrivelse}"))
-    rows += [("Merknad", note) for note in meta["merknader"]]
-    rows += [("Nasjonalt kriterium", text) for text in params.nasjonale_kriterier]
+        rows.append((f"Kriterium: {c.navn}", f"vekt {format_percent(used, 0)} – indikator {c.indikator} "
+                                              f"(grunnlag {c.grunnlag}): {norwegian_text(c.beskrivelse)}"))
+    rows += [("Merknad", norwegian_text(note)) for note in meta["merknader"]]
+    rows += [("Nasjonalt kriterium", norwegian_text(text)) for text in params.nasjonale_kriterier]
     return rows
 
 
-def export_outputs(params: Params, out_dir: Path, processed_dir: Path, manifest: dict, data_paths: DataPaths) -> None:
-    """Write anbefaling.html, anbefaling.csv, anbefaling.xlsx, manifest.json and the notebooks as HTML into ``out_dir``."""
+def export_outputs(
+    params: Params,
+    out_dir: Path,
+    processed_dir: Path,
+    manifest: dict,
+    data_paths: DataPaths,
+    *,
+    final_out: Path | None = None,
+    final_processed: Path | None = None,
+    notebook_dir: Path | None = None,
+) -> None:
+    """Write anbefaling.html, anbefaling.csv, anbefaling.xlsx, manifest.json and the notebooks as HTML into ``out_dir``.
+
+    ``out_dir`` and ``processed_dir`` may be staging folders; ``final_out`` and ``final_processed`` are where they
+    end up (by default ``<out>/<year>`` next to the staging folder and ``data/processed/<year>``). The executed
+    notebooks show those, relative to the project or to the option that named them, never an absolute path.
+    """
     from bosetting_lib.excel_report import write_recommendation_workbook
     from bosetting_lib.pipeline import write_json
+
+    staging = out_dir.parent
+    out_root = staging.parent if staging.name.startswith(".kjoring") else staging
+    executed = sorted((out_dir / "notebooks").glob("*.ipynb"))
+    if notebook_dir is None and executed:
+        source = nbformat.read(executed[0], as_version=4).metadata.get("papermill", {}).get("input_path")
+        notebook_dir = Path(source).parent if source else None
+    replacements = portable_replacements(
+        data_dir=data_paths.data_dir, staged_out=out_dir, staged_processed=processed_dir,
+        final_out=final_out or out_root / str(params.aar), final_processed=final_processed or data_paths.processed(params.aar),
+        out_root=out_root, notebook_dir=notebook_dir, params_file=params.source,
+    )
+    for notebook in executed:
+        make_notebook_portable(notebook, replacements)
 
     table = table_for_imdi(params, processed_dir)
     table.to_csv(out_dir / "anbefaling.csv", index=False, lineterminator="\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 NBSP = "\u00a0"
 MINUS = "\u2212"
@@ -43,3 +44,14 @@ def format_change(value: object, *, missing: str = "–") -> str:
         return missing
     number = int(round(float(value)))
     return ("+" if number > 0 else "") + format_int(number)
+
+
+_PERCENT_SIGN = re.compile(r"(\d)(?:[.,](\d+))?[ \u00a0]?%")
+
+
+def norwegian_text(text: object) -> str:
+    """Percentages inside a ready-made text written the Norwegian way: '43 %' and '0.7%' become '43 %' and '0,7 %'
+    (non-breaking space, decimal comma); for texts made elsewhere (notes, model names) before they are shown."""
+    if _missing(text):
+        return ""
+    return _PERCENT_SIGN.sub(lambda m: m.group(1) + ("," + m.group(2) if m.group(2) else "") + NBSP + "%", str(text))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,9 +16,11 @@ from bosetting_lib.readers import translation_report
 from bosetting_lib.readers.compiled_csv import read_compiled_indicator
 from bosetting_lib.readers.imdi import read_imdi_table
 from bosetting_lib.readers.statbank_csv import read_statbank_csv
+from bosetting_lib.readers.symbols import SSB_SYMBOLS, clean_header, decode_bytes, read_csv_text
 from bosetting_lib.register import Register
 
 TIDY_COLUMNS = ["kommunenummer", "kommune", "aar", "variabel", "verdi", "status"]
+_POPULATION_VARIABLES = ("personer", "folketall", "folkemengde")
 
 
 @dataclass(frozen=True)
@@ -77,29 +80,41 @@ def read_all(params: Params, data_paths: DataPaths, *, include_feedback: bool = 
     population = _collect(problems, lambda: read_statbank_csv(
         raw / params.inndata_folketall, register=register, target_year=params.aar, county=county,
         split_weights=split_weights))
+    status_cells = population.attrs.get("status_cells", ()) if population is not None else ()
     targets = set(municipalities["kommunenummer"])
     settlement_parts = []
     for year, rel in params.inndata_imdi.items():
         # A page lists the counties of its own year: read every one that held any of our municipalities then.
+        parts, failed = [], False
         for page_county in source_counties(register, year, targets, params.aar):
             part = _collect(problems, lambda rel=rel, year=year, page_county=page_county: read_imdi_table(
                 raw / rel, year=year, county=page_county, register=register, target_year=params.aar,
                 split_weights=split_weights))
-            if part is not None:
-                settlement_parts.append(part.loc[part["kommunenummer"].isin(targets)])
+            if part is None:
+                failed = True
+            else:
+                parts.append(part.loc[part["kommunenummer"].isin(targets)])
+        if not failed:
+            _check_imdi_coverage(parts, municipalities, raw / rel, year, problems)
+        settlement_parts += parts
     if problems:
         raise InputError(problems)
 
     population = population.loc[population["kommunenummer"].isin(municipalities["kommunenummer"])]
-    population = population.loc[population["variabel"].str.casefold().isin(["personer", "folketall", "folkemengde"])].copy()
+    population = population.loc[population["variabel"].str.casefold().isin(_POPULATION_VARIABLES)].copy()
     population["variabel"] = "folketall"
     settlement = pd.concat(settlement_parts, ignore_index=True)
     reports = [translation_report(p) for p in [population, *settlement_parts]]
     reports = [r for r in reports if not r.empty]
     translation = pd.concat(reports, ignore_index=True) if reports else pd.DataFrame()
 
-    _check_coverage(population, municipalities, raw / params.inndata_folketall, params.aar - 1, problems)
+    _check_coverage(population, municipalities, raw / params.inndata_folketall, params.aar - 1, problems, status_cells)
     optional = _read_optional(params, data_paths, register, municipalities, problems)
+    if "justeringer" in params.inndata_valgfrie:
+        # Read here, before anything is written, with the rules that need no model run (notebook 03 reads it again).
+        _collect(problems, lambda: read_adjustments_file(
+            raw / params.inndata_valgfrie["justeringer"], municipalities, register=register, year=params.aar,
+            total=params.totalt, minimum=params.minstetall, exceptions=params.unntak))
     feedback, duplicates = (_read_feedback(params, data_paths, municipalities, settlement, problems)
                             if include_feedback else (None, None))
     if problems:
@@ -202,12 +217,142 @@ def _split_weights(raw: Path, params: Params, problems: list[Problem]) -> pd.Dat
     return weights[["fra_kode", "til_kode", "andel"]]
 
 
-def _check_coverage(population: pd.DataFrame, municipalities: pd.DataFrame, file: Path, year: int, problems: list[Problem]) -> None:
-    """Every municipality needs a population figure for the key's reference year."""
+def _check_coverage(population: pd.DataFrame, municipalities: pd.DataFrame, file: Path, year: int, problems: list[Problem],
+                    status_cells: tuple = ()) -> None:
+    """Every municipality needs a population figure for the key's reference year (a symbol is not a figure).
+
+    ``status_cells`` (the reader's ``attrs["status_cells"]``) lets a symbol be shown in the row and column it stands.
+    """
     have = population.loc[(population["aar"] == year) & population["verdi"].notna(), "kommunenummer"]
+    status = population.loc[population["aar"] == year].set_index("kommunenummer")["status"]
+    status = status[~status.index.duplicated()]
+    where = {(c[0], c[1]): (c[3], c[4]) for c in status_cells if str(c[2]).casefold() in _POPULATION_VARIABLES}
     for _, row in municipalities.loc[~municipalities["kommunenummer"].isin(have)].iterrows():
-        problems.append(Problem(str(file), expected=f"folketall 1.1.{year} for {row['kommunenummer']} {row['kommune']}",
-                                found="mangler", column=str(year)))
+        code = row["kommunenummer"]
+        expected = f"folketall 1.1.{year} for {code} {row['kommune']} (nøkkelen bygger på det)"
+        symbol = status.get(code)
+        if symbol is None or pd.isna(symbol):
+            problems.append(Problem(str(file), expected=expected, found="ingen rad for kommunen og året", column=str(year)))
+            continue
+        meaning = SSB_SYMBOLS.get(symbol)
+        expected += f", ikke symbolet «{symbol}»" + (f" ({meaning})" if meaning else "") + ", som aldri leses som 0"
+        rowno, column = where.get((code, year), (None, str(year)))
+        problems.append(Problem(str(file), expected=expected, found=symbol, row=rowno, column=column))
+
+
+def _check_imdi_coverage(parts: list[pd.DataFrame], municipalities: pd.DataFrame, file: Path, year: int,
+                         problems: list[Problem]) -> None:
+    """IMDi's table lists every municipality in the county; a missing row (a cut or partial copy) is an error."""
+    have = set().union(*(set(p["kommunenummer"]) for p in parts)) if parts else set()
+    county = municipalities["fylke"].iloc[0] if "fylke" in municipalities.columns and len(municipalities) else "fylket"
+    for code, name in zip(municipalities["kommunenummer"], municipalities["kommune"]):
+        if code not in have:
+            problems.append(Problem(str(file), expected=f"en rad for hver kommune i {county} i IMDis tabell for {year}; "
+                                    f"mangler {code} {name}", found="ingen rad", column="Kommune"))
+
+
+ADJUSTMENT_COLUMNS = ["kommunenummer", "ny_verdi", "endring", "begrunnelse", "besluttet_av"]
+
+
+def read_adjustments_file(
+    path: Path,
+    municipalities: pd.DataFrame,
+    *,
+    register: Register | None = None,
+    year: int | None = None,
+    total: int | None = None,
+    minimum: int = 0,
+    exceptions: tuple[str, ...] | list[str] = (),
+) -> pd.DataFrame:
+    """The county's adjustments (kommunenummer, ny_verdi or endring, begrunnelse, besluttet_av) from a CSV file.
+
+    ``municipalities`` are the county's; with ``register`` and ``year`` a wrong code is explained (an old number,
+    another county's). With ``total`` the rules that need no model are checked too: a new value must be 0 or at
+    least ``minimum`` (unless excepted), and the new values together may not exceed the total. Raises one
+    InputError listing every problem.
+    """
+    file = str(path)
+    if not Path(path).is_file():
+        raise InputError(Problem(file, expected="en fil som finnes (navngitt i parameterfilen)", found="filen finnes ikke",
+                                 column="inndata.justeringer"))
+    decoded, problems = decode_bytes(Path(path).read_bytes(), file=file)
+    if decoded is None:
+        raise InputError(problems)
+    table, problems = read_csv_text(decoded.text, file=file)
+    if table is None or not table.rows:
+        raise InputError(problems or [Problem(file, expected="en overskriftsrad med " + ", ".join(ADJUSTMENT_COLUMNS),
+                                              found="tom fil", row=1)])
+    header = [clean_header(h) for h in table.rows[0]]
+    problems += [Problem(file, expected="kolonnen finnes", found="mangler", row=table.row_numbers[0], column=c)
+                 for c in ("kommunenummer", "begrunnelse", "besluttet_av") if c not in header]
+    if "ny_verdi" not in header and "endring" not in header:
+        problems.append(Problem(file, expected="kolonnen «ny_verdi» eller «endring»", found="ingen av dem",
+                                row=table.row_numbers[0], column="ny_verdi"))
+    if problems:
+        raise InputError(problems)
+    county_codes = set(municipalities["kommunenummer"])
+    records, rows = [], []
+    seen: dict[str, int] = {}
+    for record, line in zip(table.rows[1:], table.row_numbers[1:]):
+        if len(record) != len(header):
+            problems.append(Problem(file, expected=f"{len(header)} felt som overskriftsraden", found=f"{len(record)} felt",
+                                    row=line))
+            continue
+        row = {c: "" for c in ADJUSTMENT_COLUMNS} | {h: v.strip() for h, v in zip(header, record) if h in ADJUSTMENT_COLUMNS}
+        code = row["kommunenummer"]
+        if code not in county_codes:
+            problems.append(Problem(file, expected=_county_code_text(code, municipalities, register, year), found=code,
+                                    row=line, column="kommunenummer"))
+        elif code in seen:
+            problems.append(Problem(file, expected=f"én justering per kommune; {code} står også i rad {seen[code]}",
+                                    found=code, row=line, column="kommunenummer"))
+        else:
+            seen[code] = line
+        new, change = row["ny_verdi"], row["endring"]
+        if bool(new) == bool(change):
+            problems.append(Problem(file, expected="enten ny_verdi eller endring (ikke begge)", found=f"{new!r} / {change!r}",
+                                    row=line, column="ny_verdi"))
+        elif new and not new.isdigit():
+            problems.append(Problem(file, expected="et heltall ≥ 0", found=new, row=line, column="ny_verdi"))
+        elif change and not change.lstrip("+-").isdigit():
+            problems.append(Problem(file, expected="et heltall med fortegn, f.eks. +5 eller -10", found=change, row=line,
+                                    column="endring"))
+        elif new and total is not None and 0 < int(new) < minimum and code not in exceptions:
+            problems.append(Problem(file, expected=f"0 eller minst minstetallet {minimum} (eller kommunen i «unntak» i "
+                                    "parameterfilen)", found=new, row=line, column="ny_verdi"))
+        for column in ("begrunnelse", "besluttet_av"):
+            if not row[column]:
+                problems.append(Problem(file, expected="en begrunnelse og hvem som har besluttet", found="tom", row=line,
+                                        column=column))
+        records.append(row)
+        rows.append(line)
+    fixed = sum(int(r["ny_verdi"]) for r in records if r["ny_verdi"].isdigit())
+    if total is not None and fixed > total:
+        problems.append(Problem(file, expected=f"nye verdier som til sammen ikke er over fylkets totaltall ({total})",
+                                found=f"sum {fixed}", column="ny_verdi"))
+    if problems:
+        raise InputError(problems)
+    return pd.DataFrame(records, columns=ADJUSTMENT_COLUMNS, dtype="str")
+
+
+def _county_code_text(code: str, municipalities: pd.DataFrame, register: Register | None, year: int | None) -> str:
+    """'Expected' text for a code that is not one of the county's municipalities, saying what the code is."""
+    county = municipalities["fylke"].iloc[0] if "fylke" in municipalities.columns and len(municipalities) else "fylket"
+    text = f"et kommunenummer i {county}"
+    if register is None or year is None:
+        return text
+    if not re.fullmatch(r"\d{4}", code):
+        return f"{text}; {register.describe_invalid_code(code, year)}"
+    structure = register.structure_year(year)
+    if code in register.valid_codes(structure):
+        other = register.municipalities(year).set_index("kommunenummer").loc[code]
+        return f"{text}; {code} {other['kommune']} hører til {other['fylke']}"
+    where = register.valid_in(code)
+    if where:
+        last = where[-1]
+        return (f"{text}; {code} {register.name_of(code, last)} er et gammelt nummer (sist i kommuneinndelingen "
+                f"{register.structure_label(last)})")
+    return f"{text}; {code} er ikke et kommunenummer"
 
 
 def _sorted(frame: pd.DataFrame) -> pd.DataFrame:

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from bosetting_lib.errors import BosettingError
+from bosetting_lib.formatting import format_percent
 from bosetting_lib.indicators import COUNT
 from bosetting_lib.params import Criterion
 
@@ -32,7 +33,7 @@ def effective_weights(criteria: tuple[Criterion, ...] | list[Criterion], unavail
     total = sum(c.vekt for c in used)
     weights = {c.id: c.vekt / total for c in used}
     notes = [
-        f"Kriteriet «{c.navn}» (vekt {c.vekt:.0%}) er utelatt fordi {unavailable[c.indikator]}; vekten er fordelt "
+        f"Kriteriet «{c.navn}» (vekt {format_percent(c.vekt, 0)}) er utelatt fordi {unavailable[c.indikator]}; vekten er fordelt "
         "forholdsmessig på de andre kriteriene." for c in left_out
     ]
     return weights, notes
@@ -100,9 +101,12 @@ def contributions(shares: pd.DataFrame, weights: dict[str, float], total: int) -
     return shares * weight_vector * total
 
 
-def population_influence(key: pd.Series, population: pd.Series) -> dict[str, float]:
+def population_influence(key: pd.Series, population: pd.Series) -> dict[str, float | None]:
     """How much the key simply follows population: correlation, and the share of persons placed differently."""
     pop_share = population / population.sum()
+    if len(key) < 2 or np.isclose(key.std(), 0) or np.isclose(pop_share.std(), 0):
+        # One municipality (Oslo) or equal shares: a correlation is not defined.
+        return {"korrelasjon": None, "flyttet_andel": float((key - pop_share).abs().sum() / 2)}
     correlation = float(np.corrcoef(key.to_numpy(float), pop_share.to_numpy(float))[0, 1])
     moved = float((key - pop_share).abs().sum() / 2)  # share of the total that the key places away from population
     return {"korrelasjon": correlation, "flyttet_andel": moved}

@@ -122,21 +122,66 @@ def _type_name(types: tuple[type, ...]) -> str:
     return " eller ".join(names[t] for t in types)
 
 
-def _check_type(value: Any, types: tuple[type, ...], name: str, file: str, problems: list[Problem]) -> bool:
+def _check_type(value: Any, types: tuple[type, ...], name: str, file: str, problems: list[Problem],
+                written: dict[str, str] | None = None) -> bool:
     # bool is a subclass of int in Python; a YAML yes/no is never a valid count or weight
     ok = isinstance(value, types) and (bool in types or not isinstance(value, bool))
     if not ok:
-        problems.append(Problem(file, expected=_type_name(types), found=repr(value), column=name))
+        problems.append(Problem(file, expected=_type_name(types) + _read_as(value, name, written, types), found=_shown(value, name, written),
+                                column=name))
     return ok
 
 
-def _check_keys(mapping: dict, allowed: dict, prefix: str, file: str, problems: list[Problem]) -> None:
+def _check_keys(mapping: dict, allowed: dict, prefix: str, file: str, problems: list[Problem],
+                written: dict[str, str] | None = None) -> None:
     for key, value in mapping.items():
         name = f"{prefix}{key}"
         if key not in allowed:
             problems.append(Problem(file, expected="en kjent parameter (" + ", ".join(allowed) + ")", found=str(key), column=name))
         else:
-            _check_type(value, allowed[key], name, file, problems)
+            _check_type(value, allowed[key], name, file, problems, written)
+
+
+def _written(text: str) -> dict[str, str]:
+    """Each scalar's text as written in the YAML file, by parameter name ("unntak[0]" -> "0301"), for messages."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return {}
+    out: dict[str, str] = {}
+
+    def walk(node: yaml.Node, name: str) -> None:
+        if isinstance(node, yaml.ScalarNode):
+            out[name] = node.value
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                walk(item, f"{name}[{i}]")
+        elif isinstance(node, yaml.MappingNode):
+            for key, item in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    walk(item, f"{name}.{key.value}" if name else key.value)
+
+    if root is not None:
+        walk(root, "")
+    return out
+
+
+def _shown(value: Any, name: str, written: dict[str, str] | None) -> str:
+    """A wrong value as the analyst wrote it (0301, not the 193 YAML made of it)."""
+    if written and name in written and not isinstance(value, (dict, list)):
+        return written[name]
+    return repr(value)
+
+
+def _read_as(value: Any, name: str, written: dict[str, str] | None, types: tuple[type, ...] = ()) -> str:
+    """How to write a number that should be text, and what YAML made of it (0301 -> 193)."""
+    text = (written or {}).get(name)
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or text is None:
+        return ""
+    note = f', f.eks. "{text}"' if str in types else ""
+    if text != str(value):
+        note += f"; uten anførselstegn blir {text} tallet {value}"
+    return note
 
 
 def load_params(path: Path | str | None = None, *, year: int | None = None) -> Params:
@@ -150,14 +195,16 @@ def load_params(path: Path | str | None = None, *, year: int | None = None) -> P
     if not path.is_file():
         raise ParameterError(Problem(file, expected="en parameterfil som finnes", found="filen finnes ikke"))
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ParameterError(Problem(file, expected="gyldig YAML i UTF-8", found=str(exc).splitlines()[0])) from exc
     if not isinstance(data, dict):
         raise ParameterError(Problem(file, expected="en YAML-fil med nøkler og verdier", found=type(data).__name__))
 
     problems: list[Problem] = []
-    _check_keys(data, _TOP_LEVEL, "", file, problems)
+    written = _written(text)
+    _check_keys(data, _TOP_LEVEL, "", file, problems, written)
     for key in _REQUIRED:
         if key not in data:
             problems.append(Problem(file, expected="parameteren er påkrevd", found="mangler", column=key))
@@ -177,14 +224,16 @@ def load_params(path: Path | str | None = None, *, year: int | None = None) -> P
     if isinstance(exceptions, list):
         for i, code in enumerate(exceptions):
             if not (isinstance(code, str) and _CODE.match(code)):
-                problems.append(Problem(file, expected='kommunenummer med fire sifre i anførselstegn, f.eks. "0301"', found=repr(code), column=f"unntak[{i}]"))
+                name = f"unntak[{i}]"
+                problems.append(Problem(file, expected='kommunenummer med fire sifre i anførselstegn, f.eks. "0301"'
+                                        + _read_as(code, name, written), found=_shown(code, name, written), column=name))
 
     method = data.get("avrunding", "sainte-lague")
     if isinstance(method, str) and method not in ROUNDING_METHODS:
         problems.append(Problem(file, expected="en av " + ", ".join(ROUNDING_METHODS), found=method, column="avrunding"))
 
     inputs = data.get("inndata") if isinstance(data.get("inndata"), dict) else {}
-    _check_keys(inputs, _INPUT_KEYS, "inndata.", file, problems)
+    _check_keys(inputs, _INPUT_KEYS, "inndata.", file, problems, written)
     for key in ("imdi", "folketall"):
         if key not in inputs and "inndata" in data:
             problems.append(Problem(file, expected="parameteren er påkrevd", found="mangler", column=f"inndata.{key}"))
@@ -211,15 +260,15 @@ def load_params(path: Path | str | None = None, *, year: int | None = None) -> P
             if not isinstance(text, str):
                 problems.append(Problem(file, expected="en tekst", found=repr(text), column=f"nasjonale_kriterier[{i}]"))
     sensitivity = data.get("usikkerhet") if isinstance(data.get("usikkerhet"), dict) else {}
-    _check_keys(sensitivity, _SENSITIVITY_KEYS, "usikkerhet.", file, problems)
+    _check_keys(sensitivity, _SENSITIVITY_KEYS, "usikkerhet.", file, problems, written)
     if isinstance(sensitivity.get("trekk"), int) and not 1 <= sensitivity["trekk"] <= 1_000_000:
         problems.append(Problem(file, expected="mellom 1 og 1 000 000 trekk", found=str(sensitivity["trekk"]), column="usikkerhet.trekk"))
     if isinstance(sensitivity.get("konsentrasjon"), (int, float)) and sensitivity["konsentrasjon"] <= 0:
         problems.append(Problem(file, expected="et tall over 0", found=str(sensitivity["konsentrasjon"]), column="usikkerhet.konsentrasjon"))
     national = data.get("nasjonalt") if isinstance(data.get("nasjonalt"), dict) else {}
-    _check_keys(national, _NATIONAL_KEYS, "nasjonalt.", file, problems)
+    _check_keys(national, _NATIONAL_KEYS, "nasjonalt.", file, problems, written)
     feedback = data.get("tilbakemelding") if isinstance(data.get("tilbakemelding"), dict) else {}
-    _check_keys(feedback, _FEEDBACK_KEYS, "tilbakemelding.", file, problems)
+    _check_keys(feedback, _FEEDBACK_KEYS, "tilbakemelding.", file, problems, written)
 
     criteria: list[Criterion] = []
     raw_criteria = data.get("kriterier") if isinstance(data.get("kriterier"), list) else []
@@ -229,7 +278,7 @@ def load_params(path: Path | str | None = None, *, year: int | None = None) -> P
             problems.append(Problem(file, expected="et kriterium med id, navn, indikator og vekt", found=repr(item), column=f"kriterier[{i}]"))
             continue
         before = len(problems)
-        _check_keys(item, _CRITERION_KEYS, prefix, file, problems)
+        _check_keys(item, _CRITERION_KEYS, prefix, file, problems, written)
         for key in ("id", "navn", "indikator", "vekt"):
             if key not in item:
                 problems.append(Problem(file, expected="parameteren er påkrevd", found="mangler", column=prefix + key))

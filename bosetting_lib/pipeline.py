@@ -118,27 +118,41 @@ def run_pipeline(
     notebook_dir: Path = NOTEBOOK_DIR,
     progress: Callable[[str], None] = print,
     timeout: int = EXECUTION_TIMEOUT_SECONDS,
+    county: str | None = None,
 ) -> RunResult:
-    """Run the year's analysis end to end; on any error nothing in processed/ or outputs/<year>/ is replaced."""
+    """Run the year's analysis end to end; on any error nothing in processed/ or outputs/<year>/ is replaced.
+
+    With ``county`` the shared parameters are rewritten for that county (or its own parameter file is used) and
+    everything goes under ``<year>/<county>/`` in processed/ and outputs/.
+    """
+    from bosetting_lib.counties import resolve_county_params
     from bosetting_lib.export import export_outputs
     from bosetting_lib.validate import validate_inputs
 
-    params = load_params(params_file, year=year)
     data_paths = DataPaths(Path(data_dir).resolve()) if data_dir else DataPaths()
     out_root = Path(out_dir).resolve() if out_dir else default_output_dir()
-
-    progress(f"Kontrollerer inndata for {year} …")
-    validate_inputs(params, data_paths)
+    with tempfile.TemporaryDirectory(prefix="bosetting-parametere-") as workdir:
+        if county is None:
+            params = load_params(params_file, year=year)
+        else:
+            params = resolve_county_params(year, county, params_file, data_paths, Path(workdir))
+        progress(f"Kontrollerer inndata for {year} ({params.fylke or params.fylkesnummer}) …")
+        validate_inputs(params, data_paths)
+        params_text = params.source.read_bytes()
 
     out_root.mkdir(parents=True, exist_ok=True)
-    final_out = out_root / str(year)
-    final_processed = data_paths.processed(year)
-    staging = Path(tempfile.mkdtemp(prefix=f".kjoring-{year}-", dir=out_root))
+    final_out = out_root / str(year) / (county or "")
+    final_processed = data_paths.processed(year) / (county or "")
+    staging = Path(tempfile.mkdtemp(prefix=f".kjoring-{year}-{county or ''}-", dir=out_root))
     try:
         staged_out = staging / "ut"
         staged_processed = staging / "processed"
         (staged_out / "notebooks").mkdir(parents=True)
         staged_processed.mkdir()
+        if county is not None:
+            # The run's own parameter file travels with its processed data, so every output can be traced to it.
+            (staged_processed / "parametere.yaml").write_bytes(params_text)
+            params = load_params(staged_processed / "parametere.yaml", year=year)
         manifest = build_manifest(params, data_paths)
         # The report notebook shows the manifest as its footer, so it exists before the notebooks run.
         write_json(manifest, staged_processed / "manifest.json")
@@ -171,7 +185,8 @@ def run_pipeline(
                     f"Den kjørte notatboken er lagret i {failed_dir / name}. Forrige vellykkede rapport er ikke endret."
                 ) from exc
         progress("Lager rapport, tabeller og manifest …")
-        export_outputs(params, staged_out, staged_processed, manifest, data_paths)
+        export_outputs(params, staged_out, staged_processed, manifest, data_paths, final_out=final_out,
+                       final_processed=final_processed, notebook_dir=notebook_dir)
         _replace_dir(staged_processed, final_processed)
         _replace_dir(staged_out, final_out)
     finally:

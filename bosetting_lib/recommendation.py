@@ -12,7 +12,8 @@ import pandas as pd
 
 from bosetting_lib.allocation import apportion, apportion_detailed, apportion_minors
 from bosetting_lib.context import RunContext
-from bosetting_lib.errors import AllocationError, InputError, Problem
+from bosetting_lib.errors import AllocationError
+from bosetting_lib.formatting import format_percent
 from bosetting_lib.indicators import Inputs, build_indicators
 from bosetting_lib.ingest import example_files
 from bosetting_lib.key import Key, build_key, population_influence
@@ -50,6 +51,10 @@ def feedback_steers(run: RunContext) -> bool:
     )
 
 
+def _before(tidy: pd.DataFrame | None, year: int) -> pd.DataFrame | None:
+    return None if tidy is None else tidy.loc[tidy["aar"] < year].reset_index(drop=True)
+
+
 def load_inputs(run: RunContext) -> Inputs:
     """The processed tables the indicators need; example data is left out unless the parameters include it."""
     examples = example_inputs(run)
@@ -58,9 +63,10 @@ def load_inputs(run: RunContext) -> Inputs:
     return Inputs(
         municipalities=read_processed(run, "kommuner"),
         population=read_processed(run, "folketall"),
-        settlement=read_processed(run, "bosettingstall"),
+        # Only years before the analysed one steer the key; the analysed year's own request is kept for the backtest.
+        settlement=_before(read_processed(run, "bosettingstall"), run.params.aar),
         year=run.params.aar,
-        settled_refugees=_optional(run, "bosatte_flyktninger") if use("bosatte_flyktninger") else None,
+        settled_refugees=_before(_optional(run, "bosatte_flyktninger"), run.params.aar) if use("bosatte_flyktninger") else None,
         centrality=_optional(run, "sentralitet") if use("sentralitet") else None,
         gp_capacity=_optional(run, "fastlege") if use("fastlege") else None,
         feedback=feedback,
@@ -82,7 +88,7 @@ def compute_key(run: RunContext) -> Key:
     key.flags.to_csv(out / "nokkel_flagg.csv", index=False, lineterminator="\n")
     influence = population_influence(key.key, values["folketall"].astype("float64"))
     meta = {"vekter": key.weights, "merknader": key.notes, "utelatte_indikatorer": unavailable,
-            "befolkningens_innflytelse": {k: round(v, 6) for k, v in influence.items()}}
+            "befolkningens_innflytelse": {k: None if v is None else round(v, 6) for k, v in influence.items()}}
     (out / "nokkel.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return key
 
@@ -122,6 +128,11 @@ def capacity_caps(run: RunContext, index: pd.Index) -> tuple[pd.Series | None, p
     feedback = _optional(run, "tilbakemeldinger")
     if feedback is None:
         return None, None
+    return caps_from_feedback(feedback, index)
+
+
+def caps_from_feedback(feedback: pd.DataFrame, index: pd.Index) -> tuple[pd.Series, pd.Series]:
+    """(caps, minor capacities) on ``index`` from the feedback table: the stated maximum, 0 when declining, NaN = no cap."""
     fb = feedback.set_index("kommunenummer").reindex(index)
     caps = fb["kapasitet_maks"].astype("Float64")
     declines = fb["avslar"].astype("boolean").fillna(False)
@@ -130,43 +141,17 @@ def capacity_caps(run: RunContext, index: pd.Index) -> tuple[pd.Series | None, p
 
 
 def read_adjustments(run: RunContext) -> pd.DataFrame:
-    """The county's own adjustments for the year (kommunenummer, ny_verdi or endring, begrunnelse, besluttet_av)."""
-    columns = ["kommunenummer", "ny_verdi", "endring", "begrunnelse", "besluttet_av"]
+    """The county's own adjustments for the year (kommunenummer, ny_verdi or endring, begrunnelse, besluttet_av).
+
+    The file is read and checked by :func:`bosetting_lib.ingest.read_adjustments_file`, the same function the
+    validation runs before anything is written.
+    """
+    from bosetting_lib.ingest import ADJUSTMENT_COLUMNS, read_adjustments_file
+
     rel = run.params.inndata_valgfrie.get("justeringer")
     if rel is None:
-        return pd.DataFrame(columns=columns)
-    path = run.data.raw / rel
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", sep=None, engine="python")
-    problems = [Problem(str(path), expected="kolonnen finnes", found="mangler", column=c)
-                for c in ("kommunenummer", "begrunnelse", "besluttet_av") if c not in frame.columns]
-    if "ny_verdi" not in frame.columns and "endring" not in frame.columns:
-        problems.append(Problem(str(path), expected="kolonnen «ny_verdi» eller «endring»", found="ingen av dem", column="ny_verdi"))
-    if problems:
-        raise InputError(problems)
-    for column in ("ny_verdi", "endring"):
-        if column not in frame.columns:
-            frame[column] = ""
-    valid = set(read_processed(run, "kommuner")["kommunenummer"])
-    for i, row in frame.iterrows():
-        line = i + 2
-        if row["kommunenummer"] not in valid:
-            problems.append(Problem(str(path), expected="et kommunenummer i fylket", found=row["kommunenummer"], row=line, column="kommunenummer"))
-        new, change = row["ny_verdi"].strip(), row["endring"].strip()
-        if bool(new) == bool(change):
-            problems.append(Problem(str(path), expected="enten ny_verdi eller endring (ikke begge)", found=f"{new!r} / {change!r}", row=line, column="ny_verdi"))
-        elif new and not new.isdigit():
-            problems.append(Problem(str(path), expected="et heltall ≥ 0", found=new, row=line, column="ny_verdi"))
-        elif change and not change.lstrip("+-").isdigit():
-            problems.append(Problem(str(path), expected="et heltall med fortegn, f.eks. +5 eller -10", found=change, row=line, column="endring"))
-        for column in ("begrunnelse", "besluttet_av"):
-            if not row[column].strip():
-                problems.append(Problem(str(path), expected="en begrunnelse og hvem som har besluttet", found="tom", row=line, column=column))
-    if frame["kommunenummer"].duplicated().any():
-        dup = frame.loc[frame["kommunenummer"].duplicated(), "kommunenummer"].iloc[0]
-        problems.append(Problem(str(path), expected="én justering per kommune", found=f"{dup} flere ganger", column="kommunenummer"))
-    if problems:
-        raise InputError(problems)
-    return frame[columns]
+        return pd.DataFrame(columns=ADJUSTMENT_COLUMNS)
+    return read_adjustments_file(run.data.raw / rel, read_processed(run, "kommuner"))
 
 
 def apply_adjustments(model: pd.Series, key: pd.Series, adjustments: pd.DataFrame, total: int, *, minimum: int,
@@ -200,15 +185,13 @@ def minors_total(run: RunContext, inputs: Inputs) -> tuple[int, str]:
     settled = inputs.settled_refugees
     if settled is None:
         return 0, "ikke oppgitt, og ingen historikk for enslige mindreårige: ingen fordeling"
-    wide = settled.pivot_table(index="kommunenummer", columns="variabel", values="verdi", aggfunc="sum")
-    full = settled["aar"] < run.params.aar - 2
+    full = settled["aar"] < run.params.aar - 2  # the latest year is partial
     by_year = settled.loc[full].pivot_table(index="aar", columns="variabel", values="verdi", aggfunc="sum")
-    del wide
     share = float(by_year["bosatte_em"].sum() / by_year["bosatte_flyktninger"].sum())
     years = ", ".join(str(int(y)) for y in by_year.index)
     estimate = int(round(share * run.params.totalt))
-    return estimate, (f"anslått: {share:.1%} av de bosatte i fylket var enslige mindreårige i {years} "
-                      "(prikkede tall utelatt), ganget med totaltallet").replace(".", ",", 1)
+    return estimate, (f"anslått: {format_percent(share, 1)} av de bosatte i fylket var enslige mindreårige i {years} "
+                      "(prikkede tall utelatt), ganget med totaltallet")
 
 
 def minors_able(run: RunContext, inputs: Inputs, index: pd.Index) -> pd.Series:
@@ -274,7 +257,7 @@ def recommend(run: RunContext) -> pd.DataFrame:
 
     table = inputs.municipalities[["kommunenummer", "kommune"]].set_index("kommunenummer")
     table["folketall"] = population.astype("Int64")
-    table = table.join(history_wide(inputs.settlement))
+    table = table.join(history_wide(read_processed(run, "bosettingstall")))
     table["nokkel_andel"] = key
     table["modell"] = model
     adj = adjustments.set_index("kommunenummer")
@@ -284,7 +267,8 @@ def recommend(run: RunContext) -> pd.DataFrame:
     table["anbefaling"] = final
     table["herav_em"] = minors.reindex(table.index).astype("int64")
     table["kan_ta_em"] = able
-    last_years = sorted(int(c.split("_")[1]) for c in table.columns if c.startswith("anmodet_") and not c.endswith("_status"))
+    last_years = sorted(int(c.split("_")[1]) for c in table.columns
+                        if c.startswith("anmodet_") and not c.endswith("_status") and int(c.split("_")[1]) < params.aar)
     if last_years:
         last = f"anmodet_{last_years[-1]}"
         table["endring_fra_anmodning"] = (table["anbefaling"] - table[last]).astype("Int64")
@@ -338,7 +322,8 @@ def reference_keys(run: RunContext, inputs: Inputs, table: pd.DataFrame) -> pd.D
     params = run.params
     t = table.set_index("kommunenummer")
     population = t["folketall"].astype("float64")
-    last_cols = sorted(c for c in t.columns if c.startswith("anmodet_") and not c.endswith("_status"))
+    last_cols = sorted(c for c in t.columns if c.startswith("anmodet_") and not c.endswith("_status")
+                       and int(c.split("_")[1]) < params.aar)
     last_year = t[last_cols[-1]].astype("float64") if last_cols else None
     area = _area(run, t.index)
     reception = None

@@ -16,11 +16,11 @@ import pandas as pd
 from bosetting_lib.context import RunContext
 from bosetting_lib.feedback import public_feedback_table
 from bosetting_lib.figures import PALETTE, SERIES_COLOURS, SERIES_HATCHES, figure_html
-from bosetting_lib.formatting import format_change, format_decimal, format_int, format_percent
+from bosetting_lib.formatting import format_change, format_decimal, format_int, format_percent, norwegian_text
 from bosetting_lib.html_blocks import Column, Html, bullet_list, esc, heading, paragraph, table
 from bosetting_lib.recommendation import example_inputs, feedback_steers, read_processed
 
-SUPPRESSION_THRESHOLD = 5  # counts of settled persons from 1 to 4 are shown as ":" (IMDi's and SSB's rule)
+from bosetting_lib.export import SUPPRESSION_THRESHOLD  # noqa: E402  counts of settled persons 1–4 are shown as ":"
 SUPPRESSION_NOTE = (
     "«:» betyr at tallet er skjult av personvernhensyn (færre enn 5 personer). «-» betyr at kommunen ikke fattet "
     "vedtak fordi den ikke ble anmodet. «–» betyr at tallet ikke finnes."
@@ -418,7 +418,7 @@ def scenario_section(data: ReportData) -> Html:
     cols = [Column("kommune", "Kommune", numeric=False)] + [
         Column(tot, f"Totalt {format_int(tot)}" + (" (valgt)" if tot == data.params.totalt else "")) for tot in totals]
     notes = sc.loc[sc["merknad"].fillna("") != "", ["totalt", "merknad"]].drop_duplicates()
-    note_text = " ".join(f"Totalt {format_int(r.totalt)}: {r.merknad}" for r in notes.itertuples())
+    note_text = " ".join(f"Totalt {format_int(r.totalt)}: {norwegian_text(r.merknad)}" for r in notes.itertuples())
     sums = {tot: format_int(wide[tot].sum()) for tot in totals}
     return Html(
         heading(2, "Andre totaltall", "scenarier")
@@ -437,7 +437,7 @@ def reference_section(data: ReportData) -> Html:
     available = ref.loc[ref["kommunenummer"].notna() & (ref["kommunenummer"] != "")]
     left_out = ref.loc[ref["kommunenummer"].isna() | (ref["kommunenummer"] == "")]
     wide = available.pivot(index="kommunenummer", columns="nokkel", values="antall")
-    labels = available.drop_duplicates("nokkel").set_index("nokkel")["navn"].to_dict()
+    labels = {k: norwegian_text(v) for k, v in available.drop_duplicates("nokkel").set_index("nokkel")["navn"].items()}
     t = data.table.set_index("kommunenummer")[["kommune", "anbefaling"]].join(wide).reset_index()
     cols = [Column("kommune", "Kommune", numeric=False), Column("anbefaling", "Anbefaling", css="anbefaling")] + [
         Column(k, labels[k]) for k in wide.columns]
@@ -447,7 +447,8 @@ def reference_section(data: ReportData) -> Html:
               table(t, cols, caption="Tabell 5. Anbefalingen sammenlignet med referansenøkler", row_header="kommune",
                     table_id="tabell-referanse")]
     if len(left_out):
-        pieces.append(paragraph("Utelatt: " + " ".join(f"{r.navn}: {r.merknad}" for r in left_out.itertuples())))
+        pieces.append(paragraph("Utelatt: " + " ".join(f"{norwegian_text(r.navn)}: {norwegian_text(r.merknad)}"
+                                                       for r in left_out.itertuples())))
     return Html("".join(pieces))
 
 
@@ -455,7 +456,7 @@ def minors_section(data: ReportData) -> Html:
     """Unaccompanied minors: the total, how it was set, and who gets them."""
     t = data.table
     total = data.minors.get("enslige_mindreaarige_totalt", 0)
-    basis = data.minors.get("grunnlag", "")
+    basis = norwegian_text(data.minors.get("grunnlag", ""))
     rows = t.loc[t["herav_em"] > 0]
     able = int(t["kan_ta_em"].astype(bool).sum()) if "kan_ta_em" in t.columns else 0
     text = (f"Av totaltallet er {format_int(total)} enslige mindreårige ({basis}). De fordeles bare på kommuner som kan ta "
@@ -516,7 +517,7 @@ def feedback_section(data: ReportData) -> Html:
         add("Kapasitet (oppgitt)", capacity)
         add("Ønske", row.onske)
         add("Kan bosette enslige mindreårige", {True: "Ja", False: "Nei"}.get(row.em_kan_bosette) if not pd.isna(row.em_kan_bosette) else None)
-        add("Kapasitet for enslige mindreårige", row.em_kapasitet)
+        add("Kapasitet for enslige mindreårige", None if pd.isna(row.em_kapasitet) else format_int(row.em_kapasitet))
         add("Kvalifiseringstilbud med resultater", row.kvalifiseringstilbud)
         add("Interkommunalt samarbeid", row.samarbeid)
         add("Om samarbeidet", row.samarbeid_tekst)
@@ -559,7 +560,7 @@ def method_section(data: ReportData) -> Html:
     weights = data.key_meta.get("vekter", {})
     criteria = [f"{c.navn} – vekt {format_percent(weights.get(c.id, 0), 0)}"
                 + (f" (satt til {format_percent(c.vekt, 0)})" if abs(weights.get(c.id, 0) - c.vekt) > 1e-9 else "")
-                + f": {c.beskrivelse}" for c in p.kriterier]
+                + f": {norwegian_text(c.beskrivelse)}" for c in p.kriterier]
     info = data.indicator_info.assign(datatype=lambda f: f["datatype"].map({"ekte": "ekte", "eksempel": "EKSEMPELDATA"}))
     indicator_rows = table(
         info, [Column("navn", "Indikator", numeric=False), Column("beskrivelse", "Hva den måler", numeric=False),
@@ -570,11 +571,11 @@ def method_section(data: ReportData) -> Html:
     )
     influence = data.key_meta.get("befolkningens_innflytelse", {})
     exceptions = ", ".join(p.unntak) if p.unntak else "ingen"
-    notes = data.key_meta.get("merknader", [])
+    notes = [norwegian_text(n) for n in data.key_meta.get("merknader", [])]
     parts = [
         heading(2, "Slik er tallene laget", "metode"),
         heading(3, f"Årets nasjonale kriterier ({p.aar})", "nasjonale-kriterier"),
-        bullet_list(list(p.nasjonale_kriterier)) if p.nasjonale_kriterier else paragraph("Ikke oppgitt i parameterfilen."),
+        bullet_list([norwegian_text(x) for x in p.nasjonale_kriterier]) if p.nasjonale_kriterier else paragraph("Ikke oppgitt i parameterfilen."),
         heading(3, "Nøkkelen", "nokkelen"),
         paragraph("Hvert kriterium gir hver kommune en andel av fylket (andelene summerer til 1). Et antall (folketall, "
                   "vedtak) gir andelen direkte. En rate eller et poeng skalerer et grunnlag opp eller ned, slik at en liten "
@@ -589,8 +590,20 @@ def method_section(data: ReportData) -> Html:
         parts.append(paragraph(
             "En evaluering av IMDis egen modell fant at folketallet endte med å dominere uansett vekter, fordi flere "
             f"kriterier henger sammen med folketall. Her er korrelasjonen mellom nøkkelen og befolkningsandelen "
-            f"{format_decimal(influence['korrelasjon'], 3)}, og nøkkelen plasserer "
+            f"{format_decimal(influence['korrelasjon'], 3, missing='ikke definert (for få kommuner)')}, og nøkkelen plasserer "
             f"{format_percent(influence['flyttet_andel'], 1)} av personene annerledes enn en ren fordeling etter folketall."))
+    translation = data.run.processed_dir / "omkoding.csv"
+    report_rows = pd.read_csv(translation, dtype=str) if translation.is_file() and translation.stat().st_size > 1 else pd.DataFrame()
+    if not report_rows.empty:
+        rules = report_rows.drop_duplicates(["fra_kode", "til_kode", "regel"])
+        parts.append(heading(3, "Tall fra eldre kommuneinndelinger", "omkoding"))
+        parts.append(paragraph("Tall fra år med en annen kommuneinndeling er lagt på årets inndeling. Sammenslåtte "
+                               "kommuner er summert. Der en kommune er delt, er tallet fordelt etter en dokumentert regel "
+                               "(eller vist som ikke fordelt), aldri stille utelatt eller telt to ganger:"))
+        parts.append(table(rules, [Column("fra_kode", "Fra", numeric=False), Column("fra_navn", "Kommune", numeric=False),
+                                   Column("til_kode", "Til", numeric=False), Column("til_navn", "Kommune (nå)", numeric=False),
+                                   Column("regel", "Regel", numeric=False)],
+                           caption="Tabell 11. Omkoding av eldre tall", row_header="fra_navn", table_id="tabell-omkoding"))
     parts += [
         indicator_rows,
         heading(3, "Avrunding til hele personer", "avrunding"),

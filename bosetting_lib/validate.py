@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from bosetting_lib.errors import InputError, Problem
 from bosetting_lib.params import Params
 from bosetting_lib.paths import DataPaths
+
+if TYPE_CHECKING:
+    from bosetting_lib.ingest import IngestResult
 
 MANIFEST_COLUMNS = ["fil", "datatype", "kilde", "lisens", "referansedato", "beskrivelse"]
 
@@ -30,15 +35,60 @@ def check_manifest(data_paths: DataPaths) -> list[Problem]:
     return problems
 
 
-def check_rules(params: Params, municipality_count: int) -> list[Problem]:
-    """The county total must be reachable under the minimum rule."""
+def check_rules(params: Params, municipality_count: int, municipalities: pd.DataFrame | None = None) -> list[Problem]:
+    """The county total must be reachable under the minimum rule, and the exceptions must be the county's."""
     problems = []
     if 0 < params.totalt < params.minstetall and not params.unntak:
         problems.append(Problem(str(params.source), expected=f"et totaltall på 0 eller minst minstetallet {params.minstetall}",
                                 found=str(params.totalt), column="totalt"))
+    if params.enslige_mindreaarige is not None and params.enslige_mindreaarige > params.totalt:
+        problems.append(Problem(str(params.source), expected=f"høyst totaltallet {params.totalt} (enslige mindreårige er en "
+                                "del av totalen)", found=str(params.enslige_mindreaarige), column="enslige_mindreaarige"))
     if municipality_count == 0:
         problems.append(Problem(str(params.source), expected="minst én kommune i fylket", found="ingen", column="fylkesnummer"))
+    if municipalities is not None and len(municipalities):
+        county = municipalities["fylke"].iloc[0] if "fylke" in municipalities.columns else f"fylke {params.fylkesnummer}"
+        codes = set(municipalities["kommunenummer"])
+        for i, code in enumerate(params.unntak):
+            if code not in codes:
+                problems.append(Problem(str(params.source), expected=f"en kommune i {county} (kommunenummer i anførselstegn)",
+                                        found=code, column=f"unntak[{i}]"))
     return problems
+
+
+def check_capacity(params: Params, result: IngestResult) -> list[Problem]:
+    """When the feedback steers the numbers, the stated capacities must leave room for the county total.
+
+    The same test the rounding makes before it starts, with every municipality counted as able to take someone
+    (the key is not known yet): if the total does not fit then, it fits under no key, and the run would stop in
+    notebook 03 after writing. Checked here instead, before anything is written.
+    """
+    import numpy as np
+
+    from bosetting_lib.allocation import _check_caps, _feasibility
+    from bosetting_lib.recommendation import caps_from_feedback
+
+    if result.feedback is None or "tilbakemeldinger" not in params.inndata_valgfrie:
+        return []
+    if "tilbakemeldinger" in result.example_inputs and not params.bruk_eksempeldata:
+        return []  # example answers are shown, but they do not cap anything
+    index = pd.Index(result.municipalities["kommunenummer"])
+    caps, _ = caps_from_feedback(result.feedback, index)
+    excepted = index.isin(list(params.unntak))
+    blocks = ~excepted & (params.minstetall > 1)
+    message = _feasibility(np.ones(len(index)), _check_caps(caps, index), blocks, params.minstetall, params.totalt)
+    if message is None:
+        return []
+    sources = result.feedback.loc[caps.reindex(result.feedback["kommunenummer"]).notna().to_numpy(), "kilde"]
+    files = sorted({str(k).split(", rad ")[0] for k in sources.dropna()})
+    shown = ", ".join(files[:3]) + (f" og {len(files) - 3} til" if len(files) > 3 else "")
+    example = (" Eksempelsvarene styrer tallene fordi bruk_eksempeldata er true." if params.bruk_eksempeldata
+               and "tilbakemeldinger" in result.example_inputs else "")
+    return [Problem(str(params.source),
+                    expected=f"et totaltall som kommunenes oppgitte kapasitet gir plass til. {message} Kapasitetene står "
+                    f"i {params.inndata_valgfrie['tilbakemeldinger']} ({shown}).{example} Senk totaltallet, gi unntak "
+                    "fra minstetallet eller kontroller kapasitetene",
+                    found=str(params.totalt), column="totalt")]
 
 
 def validate_inputs(params: Params, data_paths: DataPaths) -> str:
@@ -50,7 +100,8 @@ def validate_inputs(params: Params, data_paths: DataPaths) -> str:
         result = read_all(params, data_paths)
     except InputError as exc:
         raise InputError(problems + exc.problems) from exc
-    problems += check_rules(params, len(result.municipalities))
+    problems += check_rules(params, len(result.municipalities), result.municipalities)
+    problems += check_capacity(params, result)
     if problems:
         raise InputError(problems)
     return (f"{len(result.municipalities)} kommuner, {len(result.population)} folketall, "

@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.xml.functions import tostring
 
 FIXED_TIME = dt.datetime(2000, 1, 1, 0, 0, 0)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -21,6 +22,9 @@ def save_workbook(workbook: Workbook, path: Path) -> None:
     workbook.properties.lastModifiedBy = "bosetting"
     buffer = io.BytesIO()
     workbook.save(buffer)
+    # openpyxl sets "modified" to the clock while saving; put the fixed time back into docProps/core.xml.
+    workbook.properties.modified = FIXED_TIME
+    core = tostring(workbook.properties.to_tree())
     buffer.seek(0)
     out = io.BytesIO()
     # openpyxl stamps every zip entry with the current time; rewrite them with a fixed one.
@@ -29,7 +33,8 @@ def save_workbook(workbook: Workbook, path: Path) -> None:
             fixed = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = 0o600 << 16
-            target.writestr(fixed, source.read(info.filename))
+            data = core if info.filename == "docProps/core.xml" else source.read(info.filename)
+            target.writestr(fixed, data)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_bytes(out.getvalue())
     tmp.replace(path)

@@ -26,3 +26,36 @@ def params_copy(tmp_path: Path) -> Path:
     target = tmp_path / "2026.yaml"
     shutil.copyfile(PROJECT_ROOT / "params" / "2026.yaml", target)
     return target
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Whole runs of the pipeline, shared between test modules (each run takes about 12 seconds).
+
+
+@pytest.fixture(scope="session")
+def run_on_copy():
+    """Run the 2026 pipeline on a fresh copy of the bundled raw data in ``root/data``, writing to ``root/outputs``.
+
+    ``prepare(data_dir)`` may change the copy before the run. The git commit is read once per session, so a tracked
+    file edited in the working tree between two runs (``-dirty``) does not make their manifests differ.
+    """
+    from bosetting_lib import pipeline
+
+    commit = pipeline.git_commit()
+
+    def run(root: Path, prepare=None):
+        data_dir = root / "data"
+        shutil.copytree(RAW, data_dir / "raw")
+        if prepare is not None:
+            prepare(data_dir)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(pipeline, "git_commit", lambda: commit)
+            return pipeline.run_pipeline(2026, data_dir=data_dir, out_dir=root / "outputs", progress=lambda _: None)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def bundled_run(run_on_copy, tmp_path_factory):
+    """One run on an unchanged copy of the bundled data; used by the report, screenshot and reproducibility tests."""
+    return run_on_copy(tmp_path_factory.mktemp("bundled"))

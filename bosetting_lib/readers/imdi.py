@@ -111,7 +111,7 @@ def read_imdi_table(
     data = path.read_bytes()
     if not data.replace(b"\xef\xbb\xbf", b"").strip():
         raise InputError(Problem(file, expected="IMDi-tabellen «Nøkkeltall bosetting» (nettside, xlsx eller csv)",
-                                 found="tom fil"))
+                                 found="tom fil", row=1))
     county_no, target_county = _page_county(register, county, year, target_year)
     kind = _kind(path, data)
     if kind == "html":
@@ -144,8 +144,10 @@ def read_imdi_table(
             if len(row) < len(t.header):
                 what = ("en hel rad; tabellen ser ut til å være avkortet (siste rad mangler celler)"
                         if i == last else "like mange celler som overskriftsraden")
+                # name the first missing column (the name column when the row is empty)
+                missing = t.header[len(row)] if row else t.header[kcol]
                 problems.append(Problem(file, expected=f"{len(t.header)} celler: {what}", found=f"{len(row)} celler",
-                                        row=rowno, column=_col(t.header[kcol], t, multi)))
+                                        row=rowno, column=_col(missing, t, multi)))
                 continue
             if any(c is not None and str(c).strip() for c in row[len(t.header):]):
                 problems.append(Problem(file, expected=f"{len(t.header)} celler som overskriftsraden",
@@ -394,7 +396,7 @@ def _html_tables(
                 shown.append(number)
         wanted = register.county_name(county_no, year)
         problems.append(Problem(file, expected=f"en tabell under en overskrift med fylket {county_no} {wanted}",
-                                found="fant tabeller for " + (", ".join(shown) if shown else "ingen fylker")))
+                                found="tabeller for " + (", ".join(shown) if shown else "ingen fylker")))
     if problems:
         return [], problems
     return chosen, problems

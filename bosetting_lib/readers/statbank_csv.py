@@ -62,7 +62,7 @@ def read_statbank_csv(
     data = Path(path).read_bytes()
     if not data.replace(b"\xef\xbb\xbf", b"").strip():
         raise InputError(Problem(file, expected="en CSV-fil fra statistikkbanken med overskriftsrad og datarader",
-                                 found="tom fil"))
+                                 found="tom fil", row=1))
     decoded, problems = decode_bytes(data, file=file)
     if decoded is None:
         raise InputError(problems)
@@ -87,8 +87,9 @@ def read_statbank_csv(
         if len(row) != len(header):
             what = ("en hel rad; filen ser ut til å være avkortet (siste rad mangler felt)" if i == last
                     and len(row) < len(header) else "like mange felt som overskriftsraden (feil skilletegn i raden?)")
+            # a short row names its first missing column
             problems.append(Problem(file, expected=f"{len(header)} felt: {what}", found=f"{len(row)} felt",
-                                    row=rowno))
+                                    row=rowno, column=header[len(row)] if len(row) < len(header) else None))
             continue
         region = classify_region(row[layout["region"]])
         rcol = header[layout["region"]]
@@ -111,7 +112,7 @@ def read_statbank_csv(
                 problems.append(Problem(file, expected=cell.error, found=row[vcol], row=rowno, column=header[vcol]))
                 continue
             rec = {"kommunenummer": region.code, "aar": year, "variabel": variabel, "verdi": cell.value,
-                   "status": cell.status, "_rad": rowno, "_kolonne": rcol}
+                   "status": cell.status, "_rad": rowno, "_kolonne": rcol, "_verdikolonne": header[vcol]}
             if region.kind == "navn":
                 named.append((rowno, {**rec, "_navn": region.name}))
             else:
@@ -122,11 +123,14 @@ def read_statbank_csv(
         problems.append(Problem(file, expected="rader for kommuner (firesifret kommunenummer)",
                                 found="bare " + ", ".join(list(excluded)[:5]) if excluded else "ingen regioner"))
     long = long_frame(records)
+    # where each symbol stands, so a later check (e.g. a missing population figure) can name the row and column
+    status_cells = tuple((r["kommunenummer"], r["aar"], r["variabel"], r["_rad"], r["_verdikolonne"], r["status"])
+                         for r in records if r["status"] is not None)
     return build_tidy(
         long, register=register, target_year=target_year, county=county, file=file, problems=problems,
         split_weights=split_weights,
         attrs={"excluded_regions": tuple(excluded), "title": layout.get("title_text", ""),
-               "encoding": decoded.encoding},
+               "encoding": decoded.encoding, "status_cells": status_cells},
     )
 
 

@@ -240,7 +240,7 @@ def read_csv_text(
     """Split CSV text into rows (sniffing ; , or tab) and report a wrong separator or a cut-off file."""
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if not lines:
-        return None, [Problem(file, expected="en fil med overskriftsrad og datarader", found="tom fil")]
+        return None, [Problem(file, expected="en fil med overskriftsrad og datarader", found="tom fil", row=1)]
     header_line = lines[0]
     if header_hint is not None:
         header_line = next((ln for ln in lines[:15] if header_hint.search(ln)), lines[0])
