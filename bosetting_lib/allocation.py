@@ -67,6 +67,7 @@ __all__ = [
     "apportion_detailed",
     "apportion_matrix",
     "apportion_minors",
+    "feasibility_message",
     "method_text_nb",
     "normalise_method",
 ]
@@ -518,6 +519,19 @@ def _check_exceptions(exceptions: Iterable[str] | None, index: pd.Index) -> np.n
     if unknown:
         raise ValueError(f"exceptions has codes that are not in weights: {unknown[:10]}.")
     return index.isin(codes)
+
+
+def feasibility_message(
+    index: pd.Index, total: int, *, minimum: int = 10, maximum: pd.Series | None = None,
+    exceptions: Iterable[str] | None = None,
+) -> str | None:
+    """Why no key at all could place ``total`` under these bounds (Norwegian, with the shortfall), or None if one can.
+
+    Every municipality is counted as able to take someone, so this is the check that can run before the key exists.
+    """
+    excepted = _check_exceptions(exceptions, index)
+    blocks = ~excepted & (minimum > 1)
+    return _feasibility(np.ones(len(index)), _check_caps(maximum, index), blocks, minimum, total)
 
 
 def _feasibility(w: np.ndarray, cap: np.ndarray, blk: np.ndarray, m: int, total: int) -> str | None:

@@ -32,7 +32,9 @@ class Problem:
         where = [Path(self.file).name if self.file else "(ukjent fil)"]
         if self.row is not None:
             where.append(f"rad {self.row}")
-        if self.column is not None and _CELL.fullmatch(self.column):
+        if self.column is not None and self.file and self.file.endswith((".yaml", ".yml")):
+            where.append(f"parameter «{self.column}»")
+        elif self.column is not None and _CELL.fullmatch(self.column):
             where.append(f"celle {self.column}")
         elif self.column is not None:
             where.append(f"kolonne «{self.column}»")

@@ -13,8 +13,6 @@ from importlib import metadata
 from pathlib import Path
 
 import nbformat
-import papermill as pm
-from papermill.exceptions import PapermillExecutionError
 
 from bosetting_lib.errors import BosettingError
 from bosetting_lib.params import Params, load_params
@@ -126,7 +124,6 @@ def run_pipeline(
     everything goes under ``<year>/<county>/`` in processed/ and outputs/.
     """
     from bosetting_lib.counties import resolve_county_params
-    from bosetting_lib.export import export_outputs
     from bosetting_lib.validate import validate_inputs
 
     data_paths = DataPaths(Path(data_dir).resolve()) if data_dir else DataPaths()
@@ -139,6 +136,12 @@ def run_pipeline(
         progress(f"Kontrollerer inndata for {year} ({params.fylke or params.fylkesnummer}) …")
         validate_inputs(params, data_paths)
         params_text = params.source.read_bytes()
+
+    # Imported only now: a run stopped by invalid input should answer quickly.
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    from bosetting_lib.export import export_outputs
 
     out_root.mkdir(parents=True, exist_ok=True)
     final_out = out_root / str(year) / (county or "")

@@ -516,7 +516,7 @@ def feedback_section(data: ReportData) -> Html:
         capacity = row.kapasitet_tekst if not pd.isna(row.kapasitet_tekst) else None
         add("Kapasitet (oppgitt)", capacity)
         add("Ønske", row.onske)
-        add("Kan bosette enslige mindreårige", {True: "Ja", False: "Nei"}.get(row.em_kan_bosette) if not pd.isna(row.em_kan_bosette) else None)
+        add("Kan bosette enslige mindreårige", _yes_no(row.em_kan_bosette))
         add("Kapasitet for enslige mindreårige", None if pd.isna(row.em_kapasitet) else format_int(row.em_kapasitet))
         add("Kvalifiseringstilbud med resultater", row.kvalifiseringstilbud)
         add("Interkommunalt samarbeid", row.samarbeid)
@@ -525,6 +525,14 @@ def feedback_section(data: ReportData) -> Html:
         add("Merknad fra analytiker", row.flagg)
         parts.append(f'<section class="profil"><h3 id="profil-{esc(row.kommunenummer)}">{esc(row.kommune)}</h3><dl>{"".join(items)}</dl></section>')
     return Html("".join(parts))
+
+
+def _yes_no(value: object) -> str | None:
+    """'Ja'/'Nei' for a yes/no answer however the CSV round trip typed it; None when not answered."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    text = str(value).strip().casefold()
+    return {"true": "Ja", "ja": "Ja", "1": "Ja", "false": "Nei", "nei": "Nei", "0": "Nei"}.get(text)
 
 
 def backtest_section(data: ReportData) -> Html:

@@ -63,9 +63,7 @@ def check_capacity(params: Params, result: IngestResult) -> list[Problem]:
     (the key is not known yet): if the total does not fit then, it fits under no key, and the run would stop in
     notebook 03 after writing. Checked here instead, before anything is written.
     """
-    import numpy as np
-
-    from bosetting_lib.allocation import _check_caps, _feasibility
+    from bosetting_lib.allocation import feasibility_message
     from bosetting_lib.recommendation import caps_from_feedback
 
     if result.feedback is None or "tilbakemeldinger" not in params.inndata_valgfrie:
@@ -74,9 +72,8 @@ def check_capacity(params: Params, result: IngestResult) -> list[Problem]:
         return []  # example answers are shown, but they do not cap anything
     index = pd.Index(result.municipalities["kommunenummer"])
     caps, _ = caps_from_feedback(result.feedback, index)
-    excepted = index.isin(list(params.unntak))
-    blocks = ~excepted & (params.minstetall > 1)
-    message = _feasibility(np.ones(len(index)), _check_caps(caps, index), blocks, params.minstetall, params.totalt)
+    exceptions = [code for code in params.unntak if code in set(index)]
+    message = feasibility_message(index, params.totalt, minimum=params.minstetall, maximum=caps, exceptions=exceptions)
     if message is None:
         return []
     sources = result.feedback.loc[caps.reindex(result.feedback["kommunenummer"]).notna().to_numpy(), "kilde"]
