@@ -35,37 +35,28 @@ def report_css() -> str:
     return (template_dir() / "report.css").read_text(encoding="utf-8")
 
 
-def notebook_to_report_html(notebook_path: Path, title: str) -> str:
-    """Export an executed notebook to self-contained HTML without code or prompts, with lang="nb"."""
+def _export_html(notebook_path: Path, title: str, exporter: HTMLExporter) -> str:
+    """Export with the project's own template, after dropping run-specific metadata (times, ids)."""
     nb = nbformat.read(notebook_path, as_version=4)
-    for key in _VOLATILE_METADATA:
-        nb.metadata.pop(key, None)
-    for cell in nb.cells:
+    for holder in (nb, *nb.cells):
         for key in _VOLATILE_METADATA:
-            cell.metadata.pop(key, None)
-    exporter = HTMLExporter(
-        template_name=TEMPLATE_NAME,
-        extra_template_basedirs=[str(template_dir())],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-    )
+            holder.metadata.pop(key, None)
     body, _ = exporter.from_notebook_node(nb, resources={"report_title": title, "report_css": report_css()})
     # Trailing whitespace differs between nbconvert versions; strip it for stable bytes.
     return re.sub(r"[ \t]+\n", "\n", body)
 
 
+def notebook_to_report_html(notebook_path: Path, title: str) -> str:
+    """Export an executed notebook to self-contained HTML without code or prompts, with lang="nb"."""
+    exporter = HTMLExporter(template_name=TEMPLATE_NAME, extra_template_basedirs=[str(template_dir())],
+                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    return _export_html(notebook_path, title, exporter)
+
+
 def notebook_to_analysis_html(notebook_path: Path, title: str) -> str:
     """Export an executed notebook with its code, for analysts; same offline template, code shown as plain text."""
-    nb = nbformat.read(notebook_path, as_version=4)
-    for key in _VOLATILE_METADATA:
-        nb.metadata.pop(key, None)
-    for cell in nb.cells:
-        for key in _VOLATILE_METADATA:
-            cell.metadata.pop(key, None)
     exporter = HTMLExporter(template_name="bosetting_analyse", extra_template_basedirs=[str(template_dir())])
-    body, _ = exporter.from_notebook_node(nb, resources={"report_title": title, "report_css": report_css()})
-    return re.sub(r"[ \t]+\n", "\n", body)
+    return _export_html(notebook_path, title, exporter)
 
 
 def _display_path(path: Path, roots: Iterable[tuple[Path, str]]) -> str:
