@@ -12,6 +12,7 @@ import pandas as pd
 from nbconvert import HTMLExporter
 
 from bosetting_lib.params import Params
+from bosetting_lib.suppression import is_small_count
 from bosetting_lib.paths import PROJECT_ROOT, DataPaths
 
 TEMPLATE_NAME = "bosetting_html"
@@ -150,8 +151,6 @@ def recommendation_table(processed_dir: Path) -> pd.DataFrame:
     return pd.read_csv(processed_dir / "anbefaling.csv", dtype={"kommunenummer": str})
 
 
-SUPPRESSION_THRESHOLD = 5  # settled persons from 1 to 4 are not published (IMDi's and SSB's rule)
-
 # The machine-readable table for IMDi: stable column names, codes as four-digit strings, whole numbers.
 CSV_COLUMNS = ["kommunenummer", "kommune", "fylkesnummer", "fylke", "folketall", "modell", "justering", "anbefaling",
                "herav_em", "endring_fra_anmodning", "status", "begrunnelse", "justering_begrunnelse"]
@@ -174,7 +173,7 @@ def table_for_imdi(params: Params, processed_dir: Path) -> pd.DataFrame:
         status = table[f"{column}_status"] if f"{column}_status" in table.columns else pd.Series(pd.NA, index=table.index)
         status = status.astype("str")
         if column.startswith("bosatte_"):
-            small = out[column].notna() & (out[column] > 0) & (out[column] < SUPPRESSION_THRESHOLD)
+            small = is_small_count(out[column])
             out.loc[small, column] = pd.NA
             status = status.mask(small.astype(bool), ":")
         out[f"{column}_status"] = status

@@ -20,7 +20,7 @@ from bosetting_lib.formatting import format_change, format_decimal, format_int, 
 from bosetting_lib.html_blocks import Column, Html, bullet_list, esc, heading, paragraph, table
 from bosetting_lib.recommendation import example_inputs, feedback_steers, read_processed
 
-from bosetting_lib.export import SUPPRESSION_THRESHOLD  # noqa: E402  counts of settled persons 1–4 are shown as ":"
+from bosetting_lib.suppression import SUPPRESSION_THRESHOLD
 SUPPRESSION_NOTE = (
     "«:» betyr at tallet er skjult av personvernhensyn (færre enn 5 personer). «-» betyr at kommunen ikke fattet "
     "vedtak fordi den ikke ble anmodet. «–» betyr at tallet ikke finnes."
