@@ -178,6 +178,8 @@ def run_pipeline(
                     execution_timeout=timeout,
                     progress_bar=False,
                     log_output=False,
+                    # The kernel warns that it talks over TCP on localhost; harmless, and noise for the analyst.
+                    extra_arguments=["--log-level=ERROR"],
                 )
             except PapermillExecutionError as exc:
                 failed_dir = final_out / "failed"
