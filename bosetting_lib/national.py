@@ -17,7 +17,7 @@ import pandas as pd
 from bosetting_lib.errors import BosettingError
 from bosetting_lib.export import report_css, whole_or_decimal
 from bosetting_lib.figures import PALETTE, figure_html
-from bosetting_lib.formatting import format_change, format_int, format_percent
+from bosetting_lib.formatting import format_change, format_decimal, format_int, format_percent
 from bosetting_lib.html_blocks import Column, esc, heading, paragraph, table
 from bosetting_lib.params import load_params
 from bosetting_lib.paths import DataPaths, default_output_dir
@@ -159,9 +159,33 @@ def write_national_outputs(year: int, out_root: Path, data_paths: DataPaths, res
     reference = _reference_comparison(data_paths, year, result.succeeded)
     write_sheets(folder / "anbefaling.xlsx", {"Anbefaling": table, "Fylker": summary,
                                               "Referansenokler": reference if reference is not None else pd.DataFrame()})
-    html = overview_html(year, table, summary, reference, result, names, centrality)
+    backtest = national_backtest(data_paths, year, result.succeeded, table)
+    if backtest is not None:
+        backtest.to_csv(folder / "etterproving.csv", index=False, lineterminator="\n")
+    html = overview_html(year, table, summary, reference, result, names, centrality, backtest)
     (folder / "oversikt.html").write_text(html, encoding="utf-8")
     return folder
+
+
+def national_backtest(data_paths: DataPaths, year: int, counties: list[str], table: pd.DataFrame) -> pd.DataFrame | None:
+    """Per county and for the whole country: how the model compares with IMDi's actual request for the year."""
+    column = f"anmodet_{year}"
+    if column not in table.columns:
+        return None
+    rows = []
+    for county, part in [*table.groupby("fylkesnummer", sort=True), ("00", table)]:
+        actual = part[column].astype("float64")
+        model = part["anbefaling"].astype("float64")
+        both = actual.notna()
+        if both.sum() < 2:
+            correlation = None
+        else:
+            correlation = float(np.corrcoef(model[both].rank(), actual[both].rank())[0, 1])
+        scale = model[both].sum() / actual[both].sum() if actual[both].sum() else 1.0
+        rows.append({"fylkesnummer": county, "fylke": "Hele landet" if county == "00" else part["fylke"].iloc[0],
+                     "kommuner": int(both.sum()), "rangkorrelasjon": None if correlation is None else round(correlation, 4),
+                     "gjennomsnittlig_absolutt_avvik": round(float((model - actual * scale)[both].abs().mean()), 2)})
+    return pd.DataFrame(rows)
 
 
 def _reference_comparison(data_paths: DataPaths, year: int, counties: list[str]) -> pd.DataFrame | None:
@@ -182,7 +206,8 @@ def _reference_comparison(data_paths: DataPaths, year: int, counties: list[str])
 
 
 def overview_html(year: int, municipalities: pd.DataFrame, summary: pd.DataFrame, reference: pd.DataFrame | None,
-                  result: NationalResult, names: dict[str, str], centrality: pd.Series | None) -> str:
+                  result: NationalResult, names: dict[str, str], centrality: pd.Series | None,
+                  backtest: pd.DataFrame | None = None) -> str:
     """The national overview in the county report's style: self-contained, lang="nb", no scripts."""
     parts = [f"<h1>Anbefalinger om bosetting {year} – hele landet</h1>",
              paragraph(f"Oversikten samler anbefalingene for {len(result.succeeded)} fylker, laget med de samme kriteriene og "
@@ -236,6 +261,17 @@ def overview_html(year: int, municipalities: pd.DataFrame, summary: pd.DataFrame
         parts.append(table(wide, [Column("fylke", "Fylke", numeric=False)] + [Column(k, k) for k in keys],
                            caption="Tabell 4. Personer plassert annerledes enn referansenøklene", row_header="fylke",
                            table_id="tabell-referanse"))
+    if backtest is not None:
+        parts.append(heading(2, "Etterprøving mot IMDis faktiske anmodning", "etterproving"))
+        parts.append(paragraph(f"IMDis faktiske anmodning for {year} finnes i dataene. Rangkorrelasjonen sier hvor likt modellen og "
+                               "IMDi rangerer kommunene (1 er helt likt); avviket er gjennomsnittlig forskjell i personer per "
+                               "kommune etter at IMDis tall er skalert til samme totaltall."))
+        parts.append(table(backtest, [Column("fylke", "Fylke", numeric=False), Column("kommuner", "Kommuner"),
+                                      Column("rangkorrelasjon", "Rangkorrelasjon", formatter=lambda r: format_decimal(r["rangkorrelasjon"], 2)),
+                                      Column("gjennomsnittlig_absolutt_avvik", "Gjennomsnittlig avvik (personer)",
+                                             formatter=lambda r: format_decimal(r["gjennomsnittlig_absolutt_avvik"], 1))],
+                           caption=f"Tabell 5. Modellen mot IMDis anmodning {year}, per fylke og for hele landet",
+                           row_header="fylke", table_id="tabell-etterproving"))
     parts.append(paragraph("Kilde: IMDi, SSB, egne beregninger. Tallene fra IMDi og SSB brukes etter NLOD.", css="merknad"))
     title = f"Anbefalinger om bosetting {year} – hele landet"
     return ("<!DOCTYPE html>\n<html lang=\"nb\">\n<head>\n<meta charset=\"utf-8\">\n"

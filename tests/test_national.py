@@ -89,3 +89,19 @@ def test_unknown_county_is_a_clear_error(tmp_path, data_copy, capsys):
     err = capsys.readouterr().err
     assert "--fylke" in err and "99" in err and "46 Vestland" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_national_backtest_per_county_and_for_the_whole_country():
+    from bosetting_lib.national import national_backtest
+
+    table = pd.DataFrame({
+        "fylkesnummer": ["01", "01", "01", "02", "02"], "fylke": ["A", "A", "A", "B", "B"],
+        "kommunenummer": ["0101", "0102", "0103", "0201", "0202"],
+        "anbefaling": [30, 20, 10, 40, 0], "anmodet_2025": [30, 20, 10, 0, 40],
+    })
+    result = national_backtest(DataPaths(), 2025, ["01", "02"], table).set_index("fylkesnummer")
+    assert result.loc["01", "rangkorrelasjon"] == pytest.approx(1.0)
+    assert result.loc["01", "gjennomsnittlig_absolutt_avvik"] == 0
+    assert result.loc["02", "rangkorrelasjon"] == pytest.approx(-1.0)
+    assert result.loc["00", "fylke"] == "Hele landet" and result.loc["00", "kommuner"] == 5
+    assert national_backtest(DataPaths(), 2026, ["01"], table.drop(columns="anmodet_2025")) is None
