@@ -40,7 +40,8 @@ handing out by priority gives the same result and is house-monotone).  The bound
   first in the input order.
 
 Properties: the sum is always exact; every figure is 0 or within [m, cap] (or [0, cap] for exceptions); when the
-unbounded result already satisfies the bounds the bounded result equals it; for the divisor methods a larger
+unbounded result already satisfies the bounds the bounded result equals it (checked first, so bounds act only where
+they bind); for the divisor methods a larger
 total never lowers anyone except when a municipality jumps from 0 to its block (then at most m - 1 persons move).
 
 Before the list is run the total is checked against what the bounds allow, and an :class:`AllocationError`
@@ -636,6 +637,18 @@ def _apportion_rows(w: np.ndarray, total: int, m: int, cap1: np.ndarray, exc1: n
         msg = _feasibility(w[r], cap1, blk1, m, total)
         if msg is not None:
             raise AllocationError(msg)
+    bounded = m > 1 or (cap1 < _NO_CAP).any()
+    if bounded:
+        # Bounds act only where they bind: a row whose textbook result already keeps every bound keeps that result.
+        with np.errstate(divide="ignore", invalid="ignore"):  # zero weights are handled by the eligibility mask
+            free = _apportion_rows(w, total, 0, np.full(k, _NO_CAP, dtype=np.int64), np.ones(k, dtype=bool), method)
+        keeps = (((free == 0) | (free >= m) | exc1[None, :]) & (free <= cap1[None, :])).all(axis=1)
+        if keeps.all():
+            return free
+        if keeps.any():
+            out = free.copy()
+            out[~keeps] = _apportion_rows(w[~keeps], total, m, cap1, exc1, method)
+            return out
     # Columns in tie-break order per row: larger weight first, then input order.
     perm = np.argsort(-w, axis=1, kind="stable")
     wp = np.take_along_axis(w, perm, axis=1)
@@ -709,7 +722,7 @@ STATUS_NB = {
     "declined": "takket nei (kapasitet 0)",
     "zero_weight": "vekt 0",
     "cap_below_min": "kapasitet under minstetallet",
-    "below_min": "andelen er for liten til minstetallet: 0",
+    "below_min": "for liten andel til å nå minstetallet, derfor 0",
     "at_cap": "begrenset av kapasiteten",
     "raised": "rundet opp til minstetallet",
     "exception": "unntak fra minstetallet",
@@ -856,7 +869,7 @@ def method_text_nb(method: str = "sainte-lague", minimum: int = 10) -> str:
     m = minimum
     if method == "sainte-lague":
         intro = (
-            "Tallene rundes til hele personer med Sainte-Laguës metode, den samme som brukes ved stortingsvalg: "
+            "Tallene rundes til hele personer med Sainte-Laguës metode, den samme som brukes når stortingsmandatene fordeles mellom valgdistriktene: "
             "personene deles ut én etter én til kommunen med høyest kvotient, det vil si kommunens vekt delt på "
             "1, 3, 5, 7 og så videre etter hvor mange den allerede har fått."
         )

@@ -3,8 +3,9 @@
 Two kinds turn into shares in different ways (see :mod:`bosetting_lib.key`):
 
 * ``antall`` (a count, e.g. population or persons decided): the share is the municipality's part of the sum.
-* ``rate`` (a rate or score, e.g. settled per decided): the share is the population weighted up or down by the
-  rate, ``folketall × rate`` as a part of its sum; a rate alone would give a village the same share as a city.
+* ``rate`` (a rate or score, e.g. settled per decided): the share is a base count scaled up or down by the rate,
+  ``grunnlag × rate`` as a part of its sum, where the criterion names its base (population or the municipality's
+  settlement history); a rate alone would give a village the same share as a city.
 """
 
 from __future__ import annotations
@@ -85,16 +86,16 @@ def population(inputs: Inputs) -> tuple[pd.Series, IndicatorInfo]:
 def decisions_mean(inputs: Inputs) -> tuple[pd.Series, IndicatorInfo]:
     """Mean number of refugees the municipality decided to settle, over the years IMDi's tables exist."""
     rows = _values(inputs.settlement, "vedtatt").copy()
-    # "-" means no decision because the request was 0: the municipality decided to settle nobody that year.
-    no_request = rows["status"].eq("-").fillna(False).astype(bool)
-    rows.loc[no_request, "verdi"] = 0.0
+    # "-" means IMDi did not ask, so the municipality could not decide: that year is left out of its mean rather
+    # than counted as a "no" (counting it as 0 would let last year's cut lock itself in).
     wide = rows.pivot(index="kommunenummer", columns="aar", values="verdi")
     series = wide.mean(axis=1, skipna=True).reindex(inputs.codes)
     return series, IndicatorInfo(
         "vedtatt_snitt", "Vedtak om bosetting (snitt)",
         "Gjennomsnittlig antall personer kommunen vedtok å bosette per år", "IMDi, Nøkkeltall bosetting",
         _years(wide), "personer per år", COUNT, "ekte",
-        "år uten tall («avventer vedtak», prikket) regnes ikke med; «-» (ikke anmodet) teller som 0",
+        "år uten tall regnes ikke med: «-» (ikke anmodet, så intet vedtak), «avventer vedtak» og prikkede tall; en "
+        "kommune uten noe vedtak i årene får en nøytral andel",
     )
 
 

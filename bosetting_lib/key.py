@@ -101,6 +101,12 @@ def contributions(shares: pd.DataFrame, weights: dict[str, float], total: int) -
     return shares * weight_vector * total
 
 
+def placed_differently(key: pd.Series, base: pd.Series) -> float:
+    """The share of persons a key places in another municipality than ``base`` (shares) would: half the L1 distance."""
+    base_share = base.fillna(0) / base.fillna(0).sum()
+    return float((key - base_share).abs().sum() / 2)
+
+
 def population_influence(key: pd.Series, population: pd.Series) -> dict[str, float | None]:
     """How much the key simply follows population: correlation, and the share of persons placed differently."""
     pop_share = population / population.sum()

@@ -13,10 +13,10 @@ import pandas as pd
 from bosetting_lib.allocation import apportion, apportion_detailed, apportion_minors
 from bosetting_lib.context import RunContext
 from bosetting_lib.errors import AllocationError
-from bosetting_lib.formatting import format_percent
+from bosetting_lib.formatting import format_decimal, format_int, format_percent
 from bosetting_lib.indicators import Inputs, build_indicators
 from bosetting_lib.ingest import example_files
-from bosetting_lib.key import Key, build_key, population_influence
+from bosetting_lib.key import Key, build_key, placed_differently, population_influence
 from bosetting_lib.reference_keys import KEY_LABELS_NB, reference_key_table
 from bosetting_lib.sensitivity import criterion_contributions, run_sensitivity
 
@@ -87,6 +87,11 @@ def compute_key(run: RunContext) -> Key:
     key.shares.join(key.key).to_csv(out / "nokkel.csv", lineterminator="\n", float_format="%.12f")
     key.flags.to_csv(out / "nokkel_flagg.csv", index=False, lineterminator="\n")
     influence = population_influence(key.key, values["folketall"].astype("float64"))
+    if "vedtatt_snitt" in values.columns:
+        # The other thing a key can quietly follow is the municipalities' own past decisions (continuity).
+        influence["flyttet_fra_vedtak"] = placed_differently(key.key, values["vedtatt_snitt"].astype("float64"))
+    influence["andel_vekt_fra_vedtak"] = sum(
+        key.weights.get(c.id, 0.0) for c in run.params.kriterier if "vedtatt_snitt" in (c.indikator, c.grunnlag))
     meta = {"vekter": key.weights, "merknader": key.notes, "utelatte_indikatorer": unavailable,
             "befolkningens_innflytelse": {k: None if v is None else round(v, 6) for k, v in influence.items()}}
     (out / "nokkel.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
@@ -185,13 +190,20 @@ def minors_total(run: RunContext, inputs: Inputs) -> tuple[int, str]:
     settled = inputs.settled_refugees
     if settled is None:
         return 0, "ikke oppgitt, og ingen historikk for enslige mindreårige: ingen fordeling"
-    full = settled["aar"] < run.params.aar - 2  # the latest year is partial
-    by_year = settled.loc[full].pivot_table(index="aar", columns="variabel", values="verdi", aggfunc="sum")
-    share = float(by_year["bosatte_em"].sum() / by_year["bosatte_flyktninger"].sum())
-    years = ", ".join(str(int(y)) for y in by_year.index)
+    full = settled.loc[settled["aar"] < run.params.aar - 2]  # the latest year is partial
+    wide = full.pivot_table(index=["kommunenummer", "aar"], columns="variabel", values="verdi", aggfunc="sum")
+    # Municipality-years whose count of minors is suppressed leave both the numerator and the denominator, so the
+    # share is not biased low by the hidden 1-4s.
+    known = wide.dropna(subset=["bosatte_em", "bosatte_flyktninger"])
+    if known.empty or known["bosatte_flyktninger"].sum() == 0:
+        return 0, "ikke oppgitt, og ingen historikk for enslige mindreårige: ingen fordeling"
+    share = float(known["bosatte_em"].sum() / known["bosatte_flyktninger"].sum())
+    years = sorted(int(y) for y in known.index.get_level_values("aar").unique())
+    year_text = " og ".join([", ".join(map(str, years[:-1])), str(years[-1])]) if len(years) > 1 else str(years[0])
     estimate = int(round(share * run.params.totalt))
-    return estimate, (f"anslått: {format_percent(share, 1)} av de bosatte i fylket var enslige mindreårige i {years} "
-                      "(prikkede tall utelatt), ganget med totaltallet")
+    hidden = int(len(wide) - len(known))
+    return estimate, (f"anslag: {format_percent(share, 1)} av de bosatte i fylket var enslige mindreårige i {year_text}, "
+                      f"ganget med totaltallet; {hidden} kommune-år med skjulte tall er holdt utenfor")
 
 
 def minors_able(run: RunContext, inputs: Inputs, index: pd.Index) -> pd.Series:
@@ -211,23 +223,37 @@ def minors_able(run: RunContext, inputs: Inputs, index: pd.Index) -> pd.Series:
 
 
 def reason_lines(shares: pd.DataFrame, weights: dict[str, float], population: pd.Series, total: int,
-                 names: dict[str, str], status: pd.Series) -> pd.Series:
-    """One line per municipality: which criteria move its number up or down compared with a population-only key."""
+                 names: dict[str, str], final: pd.Series, status: pd.Series) -> pd.Series:
+    """One line per municipality: from a population-only split to its number, criterion by criterion (persons).
+
+    Each criterion moves the number by weight × (its share − the population share) × total; the two that move it
+    most are named, the rest are summed, and rounding to the rules closes the gap to the final number.
+    """
     pop_share = population / population.sum()
     push = pd.DataFrame({c: weights[c] * (shares[c] - pop_share) * total for c in shares.columns})
     lines = {}
     for code, row in push.iterrows():
-        parts = []
-        up, down = row.idxmax(), row.idxmin()
-        if row[up] >= 0.5:
-            parts.append(f"{names[up].lower()} trekker opp (+{row[up]:.0f})")
-        if row[down] <= -0.5:
-            parts.append(f"{names[down].lower()} trekker ned ({row[down]:.0f})".replace("-", "\u2212"))
-        text = "; ".join(parts) if parts else "om lag som befolkningsandelen"
+        start = pop_share[code] * total
+        named = row.abs().sort_values(ascending=False, kind="stable").index[:2]
+        parts = [f"Etter folketall alene: {format_decimal(start, 0)}"]
+        parts += [f"{names[c].lower()} {_signed(row[c])}" for c in named if abs(row[c]) >= 0.5]
+        rest = row.drop(named).sum()
+        if abs(rest) >= 0.5:
+            parts.append(f"andre kriterier {_signed(rest)}")
+        rounding = final[code] - (start + row.sum())
         if status[code] != "fordelt etter nøkkelen":
-            text += f"; {status[code]}"
-        lines[code] = text[0].upper() + text[1:]
+            parts.append(f"avrunding {_signed(rounding)} ({status[code]})")
+        elif abs(rounding) >= 1.5:
+            # Rounding others up to the minimum is paid for by the larger municipalities.
+            parts.append(f"avrunding og minstetallet for andre kommuner {_signed(rounding)}")
+        lines[code] = "; ".join(parts) + f". Resultat {format_int(final[code])}."
     return pd.Series(lines)
+
+
+def _signed(value: float) -> str:
+    """A signed whole number of persons: '+12', '−5'."""
+    number = int(round(value))
+    return ("+" if number > 0 else "") + format_int(number) if number else "±0"
 
 
 def recommend(run: RunContext) -> pd.DataFrame:
@@ -273,7 +299,8 @@ def recommend(run: RunContext) -> pd.DataFrame:
         last = f"anmodet_{last_years[-1]}"
         table["endring_fra_anmodning"] = (table["anbefaling"] - table[last]).astype("Int64")
     table["status"] = status.reindex(table.index)
-    table["begrunnelse"] = reason_lines(stored.shares, stored.weights, population, params.totalt, names, table["status"])
+    table["begrunnelse"] = reason_lines(stored.shares, stored.weights, population, params.totalt, names,
+                                        table["modell"], table["status"])
     table.loc[table["justering"] != 0, "begrunnelse"] = (
         table["begrunnelse"] + "; justert av fylket (" + table["justering_begrunnelse"].fillna("") + ")")
     table = table.reset_index().sort_values("kommunenummer", kind="stable")
@@ -288,8 +315,9 @@ def recommend(run: RunContext) -> pd.DataFrame:
                            minimum=params.minstetall, maximum=caps, method=params.avrunding,
                            exceptions=list(params.unntak))
     sens.to_csv(out / "usikkerhet.csv", lineterminator="\n", float_format="%.6f")
-    reference_keys(run, inputs, table).to_csv(out / "referansenokler.csv", index=False, lineterminator="\n")
-    backtest(run, table, stored, population)
+    reference = reference_keys(run, inputs, table)
+    reference.to_csv(out / "referansenokler.csv", index=False, lineterminator="\n")
+    backtest(run, table, stored, population, reference)
     return table
 
 
@@ -355,10 +383,10 @@ def _area(run: RunContext, index: pd.Index) -> pd.Series | None:
     return None if area.isna().any() else area.astype("float64")
 
 
-def backtest(run: RunContext, table: pd.DataFrame, stored: KeyOnDisk, population: pd.Series) -> pd.DataFrame | None:
-    """When IMDi's actual request for the analysed year is in the data: how close the model came, and why not closer."""
+def backtest(run: RunContext, table: pd.DataFrame, stored: KeyOnDisk, population: pd.Series,
+             reference: pd.DataFrame | None = None) -> pd.DataFrame | None:
+    """When IMDi's actual request for the analysed year is in the data: how close the model came, against baselines."""
     column = f"anmodet_{run.params.aar}"
-    path = run.processed_dir / "backtest.csv"
     if column not in table.columns:
         return None
     t = table.set_index("kommunenummer")
@@ -366,16 +394,24 @@ def backtest(run: RunContext, table: pd.DataFrame, stored: KeyOnDisk, population
     model = t["anbefaling"].astype("float64")
     both = actual.notna()
     scale = model[both].sum() / actual[both].sum() if actual[both].sum() else 1.0
+
+    def mean_abs(numbers: pd.Series) -> float:
+        return round(float((numbers.reindex(t.index).astype("float64") - actual * scale)[both].abs().mean()), 2)
+
     diff = model - actual * scale
     rank_corr = float(np.corrcoef(model[both].rank(), actual[both].rank())[0, 1])
-    pop_share = population / population.sum()
-    push = pd.DataFrame({c: stored.weights[c] * (stored.shares[c] - pop_share) * run.params.totalt for c in stored.shares.columns})
     frame = pd.DataFrame({"kommunenummer": t.index, "kommune": t["kommune"], "modell": model.astype("int64"),
-                          "faktisk_anmodet": actual.astype("Int64"), "avvik": diff.round(1),
-                          "viktigste_kriterium": push.abs().idxmax(axis=1).reindex(t.index)})
+                          "faktisk_anmodet": actual.astype("Int64"), "avvik": diff.round(1)})
     frame = frame.sort_values("avvik", key=lambda s: s.abs(), ascending=False, kind="stable")
-    frame.to_csv(path, index=False, lineterminator="\n")
-    summary = {"rangkorrelasjon": round(rank_corr, 4), "gjennomsnittlig_absolutt_avvik": round(float(diff[both].abs().mean()), 2),
-               "skalert_med": round(float(scale), 6)}
+    frame.to_csv(run.processed_dir / "backtest.csv", index=False, lineterminator="\n")
+    baselines = {"modell": mean_abs(model)}
+    if reference is not None:
+        for key, part in reference.dropna(subset=["kommunenummer"]).groupby("nokkel"):
+            baselines[str(key)] = mean_abs(part.set_index("kommunenummer")["antall"])
+    zero_model = sorted(t.index[(model == 0) & (actual > 0)])
+    zero_actual = sorted(t.index[(model > 0) & (actual == 0)])
+    summary = {"rangkorrelasjon": round(rank_corr, 4), "gjennomsnittlig_absolutt_avvik": baselines["modell"],
+               "skalert_med": round(float(scale), 6), "sammenligning": baselines,
+               "modell_0_imdi_over_0": zero_model, "modell_over_0_imdi_0": zero_actual}
     (run.processed_dir / "backtest.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return frame

@@ -35,7 +35,7 @@ KEY_LABELS_NB = {
     "population": "Bare folketall",
     "continuity": "Kontinuitet (fjorårets anmodning skalert til årets totaltall)",
     "sweden": "Svensk modell (arbeidsmarked 43 %, folketall 37 %, mottak 20 %)",
-    "nrw": "Nordrhein-Westfalen (folketall 90 %, areal 10 %)",
+    "nrw": "Nordrhein-Westfalen (folketall 90 %, areal 10 %, arealtillegget høyst 25 %)",
     "denmark": "Dansk modell (folketall korrigert for innvandrere som allerede bor der)",
 }
 
@@ -142,7 +142,9 @@ def swedish_shares(
     if w.shape != (3,) or (w < 0).any() or not np.isclose(w.sum(), 1.0):
         raise ValueError("weights must be three non-negative numbers summing to 1 (labour, population, reception).")
     lab = _normalise(
-        _values(labour_market, index, "sweden", "Arbeidsmarkedsindikatoren"), "sweden", "Arbeidsmarkedsindikatoren"
+        _values(labour_market, index, "sweden",
+                "Kommunetall for sysselsetting eller ledighet (sentralitet er ikke et mål på arbeidsmarkedet i den "
+                "svenske modellen)"), "sweden", "Arbeidsmarkedsindikatoren"
     )
     pop = _normalise(_values(population, index, "sweden", "Folketall"), "sweden", "Folketallet")
     rec_raw = _values(reception, index, "sweden", "Mottaket (bosatte flyktninger de siste årene)")

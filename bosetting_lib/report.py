@@ -22,10 +22,15 @@ from bosetting_lib.recommendation import example_inputs, feedback_steers, read_p
 
 from bosetting_lib.suppression import SUPPRESSION_THRESHOLD
 SUPPRESSION_NOTE = (
-    "«:» betyr at tallet er skjult av personvernhensyn (færre enn 5 personer). «-» betyr at kommunen ikke fattet "
-    "vedtak fordi den ikke ble anmodet. «–» betyr at tallet ikke finnes."
+    "«:» betyr at tallet er skjult av personvernhensyn (færre enn 5 personer). «-» betyr at kommunen ikke ble "
+    "anmodet, og derfor ikke fattet vedtak."
 )
+# Tables and figures are numbered in this order, skipping those a report does not have.
+TABLE_ORDER = ("anbefaling", "historikk", "bidrag", "usikkerhet", "scenarier", "referanse", "mindreaarige",
+               "justeringer", "etterproving", "omkoding", "indikatorer", "kilder")
+FIGURE_ORDER = ("sammenligning", "bidrag", "kart", "usikkerhet")
 SOURCE_NOTE = "Kilde: IMDi, SSB, egne beregninger."
+METHOD_NAMES = {"sainte-lague": "Sainte-Laguës metode", "dhondt": "d'Hondts metode", "largest-remainder": "største brøks metode"}
 
 
 def suppress_persons(value: object) -> str:
@@ -54,6 +59,7 @@ class ReportData:
     backtest_summary: dict | None
     sources: pd.DataFrame
     manifest: dict
+    translation: pd.DataFrame | None = None
 
     @property
     def params(self):
@@ -78,7 +84,45 @@ class ReportData:
 
     @property
     def example_files(self) -> list[str]:
-        return self.sources.loc[self.sources["datatype"] == "eksempel", "fil"].tolist()
+        """Example-data files among this run's own inputs (not every example file in the folder)."""
+        used = [rel.rstrip("/") for rel in self.params.inndata_valgfrie.values()]
+        used += [self.params.inndata_folketall, *self.params.inndata_imdi.values()]
+        files = self.sources.loc[self.sources["datatype"] == "eksempel", "fil"]
+        return [f for f in files if any(f == u or f.startswith(u + "/") for u in used)]
+
+    @property
+    def present_tables(self) -> list[str]:
+        t = self.table
+        present = {"anbefaling", "historikk" if self.history_years else "", "bidrag", "usikkerhet", "scenarier",
+                   "referanse", "indikatorer", "kilder",
+                   "mindreaarige" if (t["herav_em"] > 0).any() else "",
+                   "justeringer" if (t["justering"] != 0).any() else "",
+                   "etterproving" if self.backtest is not None else "",
+                   "omkoding" if self.translation is not None and not self.translation.empty else ""}
+        return [k for k in TABLE_ORDER if k in present]
+
+    def table_no(self, key: str) -> int:
+        """The table's number in this report."""
+        return self.present_tables.index(key) + 1
+
+    def figure_no(self, key: str) -> int:
+        """The figure's number in this report."""
+        present = [k for k in FIGURE_ORDER if k != "kart" or self.has_map]
+        if self.last_year is None:
+            present = [k for k in present if k != "sammenligning"]
+        return present.index(key) + 1
+
+    @property
+    def has_map(self) -> bool:
+        path = self.run.data.reference / "adm_senter_trondelag.csv"
+        if not path.is_file():
+            return False
+        codes = set(pd.read_csv(path, dtype={"kommunenummer": str})["kommunenummer"])
+        return set(self.table["kommunenummer"]) <= codes
+
+    @property
+    def is_backtest(self) -> bool:
+        return self.backtest is not None
 
 
 def _read_json(path) -> dict | None:
@@ -110,6 +154,8 @@ def load_report_data(run: RunContext) -> ReportData:
         backtest_summary=_read_json(out / "backtest.json"),
         sources=pd.read_csv(run.data.manifest, dtype=str, keep_default_na=False),
         manifest=run.manifest(),
+        translation=(pd.read_csv(out / "omkoding.csv", dtype=str)
+                     if (out / "omkoding.csv").is_file() and (out / "omkoding.csv").stat().st_size > 1 else None),
     )
 
 
@@ -124,19 +170,23 @@ def title_block(data: ReportData) -> Html:
     weights = sorted(data.key_meta.get("vekter", {}).items(), key=lambda kv: -kv[1])
     names = data.criterion_names
     weight_text = ", ".join(f"{names.get(k, k).lower()} {format_percent(v, 0)}" for k, v in weights)
-    parts = [
-        f"<h1>Anbefaling om bosetting av flyktninger i {p.aar} – {esc(data.county_name)}</h1>",
-        paragraph(
-            f"{data.county_name} fylkeskommune anbefaler at kommunene i fylket til sammen anmodes om å bosette "
-            f"{format_int(p.totalt)} flyktninger i {p.aar}. Tallet for hver kommune står i tabellen under. Tallene er "
-            f"regnet ut etter årets nasjonale kriterier med en åpen nøkkel ({weight_text}) og rundet av slik at hver "
-            f"kommune får 0 eller minst {p.minstetall} personer og summen blir nøyaktig {format_int(p.totalt)}.",
-            css="ingress",
-        ),
-    ]
+    parts = [f"<h1>Anbefaling om bosetting av flyktninger i {p.aar} – {esc(data.county_name)}</h1>"]
+    if data.is_backtest:
+        summary = data.backtest_summary or {}
+        parts.append(
+            '<div class="banner" role="note"><strong>Etterprøving, ikke en anbefaling</strong>'
+            f"Denne rapporten viser hva modellen ville anbefalt for {p.aar}, laget som om det var våren før, og "
+            f"sammenligner med IMDis faktiske anmodning (se «Etterprøving»). Gjennomsnittlig avvik: "
+            f"{format_decimal(summary.get('gjennomsnittlig_absolutt_avvik'), 1)} personer per kommune.</div>")
+    parts.append(paragraph(
+        f"{data.county_name} fylkeskommune anbefaler at kommunene i fylket til sammen anmodes om å bosette "
+        f"{format_int(p.totalt)} flyktninger i {p.aar}. Tallet for hver kommune står i tabellen under. Tallene er "
+        f"regnet ut etter årets nasjonale kriterier med en åpen nøkkel ({weight_text}) og rundet av slik at hver "
+        f"kommune får 0 eller minst {p.minstetall} personer og summen blir nøyaktig {format_int(p.totalt)}.",
+        css="ingress"))
     em = int(t["herav_em"].sum()) if "herav_em" in t.columns else 0
-    figures = [("Samlet anbefaling", format_int(p.totalt) + " personer"),
-               ("Herav enslige mindreårige", format_int(em)),
+    em_label = "Herav enslige mindreårige" + (" (anslag)" if data.params.enslige_mindreaarige is None else "")
+    figures = [("Samlet anbefaling", format_int(p.totalt) + " personer"), (em_label, format_int(em)),
                ("Kommuner som anbefales å bosette", f"{format_int(len(t) - len(zero))} av {format_int(len(t))}")]
     if data.last_year is not None:
         figures.append((f"IMDis anmodning {data.last_year}", format_int(t[f"anmodet_{data.last_year}"].sum()) + " personer"))
@@ -146,77 +196,110 @@ def title_block(data: ReportData) -> Html:
     return Html("".join(parts))
 
 
+def _count_word(n: int) -> str:
+    words = {1: "Én", 2: "To", 3: "Tre", 4: "Fire", 5: "Fem", 6: "Seks", 7: "Sju", 8: "Åtte", 9: "Ni", 10: "Ti"}
+    return words.get(n, format_int(n))
+
+
+def _names(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " og " + items[-1]
+
+
 def key_messages(data: ReportData) -> list[str]:
     """The few messages a reader needs first, generated from the numbers."""
     p, t = data.params, data.table
     messages = []
     if data.last_year is not None:
         last = f"anmodet_{data.last_year}"
-        scaled = t[last] * p.totalt / t[last].sum()
-        change = (t["anbefaling"] - scaled).round()
-        up = t.assign(d=change).sort_values("d", ascending=False, kind="stable").head(3)
-        down = t.assign(d=change).sort_values("d", kind="stable").head(3)
-        messages.append(
-            f"Sammenlignet med IMDis anmodning for {data.last_year} (skalert til årets totaltall) får "
-            + ", ".join(f"{r.kommune} ({format_change(r.d)})" for r in up.itertuples()) + " flest flere, og "
-            + ", ".join(f"{r.kommune} ({format_change(r.d)})" for r in down.itertuples()) + " flest færre."
-        )
+        before, decided = int(t[last].sum()), t.get(f"vedtatt_{data.last_year}")
+        change = t["anbefaling"] - t[last]
+        frame = t.assign(d=change)
+        up = frame.loc[frame["d"] > 0].sort_values("d", ascending=False, kind="stable").head(3)
+        down = frame.loc[frame["d"] < 0].sort_values("d", kind="stable").head(3)
+        decided_text = (f"; kommunene vedtok til sammen {format_int(decided.sum())}" if decided is not None else "")
+        text = (f"Totaltallet endres med {format_change(p.totalt - before)} personer fra IMDis anmodning for "
+                f"{data.last_year} ({format_int(before)}{decided_text}).")
+        if len(up):
+            text += " Størst økning: " + ", ".join(f"{r.kommune} ({format_change(r.d)})" for r in up.itertuples()) + "."
+        if len(down):
+            text += " Størst nedgang: " + ", ".join(f"{r.kommune} ({format_change(r.d)})" for r in down.itertuples()) + "."
+        messages.append(text)
     zero = t.loc[t["anbefaling"] == 0, "kommune"].tolist()
     if zero:
-        messages.append(f"{len(zero)} kommuner anbefales 0 fordi andelen deres er for liten til minstetallet på "
-                        f"{p.minstetall}: {', '.join(zero)}.")
+        messages.append(f"{_count_word(len(zero))} kommuner anbefales 0 fordi andelen deres tilsvarer færre enn "
+                        f"{format_int(p.minstetall / 2)} personer (minstetallet er {p.minstetall}): {_names(zero)}.")
     raised = t.loc[t["status"].eq("rundet opp til minstetallet"), "kommune"].tolist()
     if raised:
-        messages.append(f"{len(raised)} kommuner er rundet opp til minstetallet {p.minstetall}: {', '.join(raised)}.")
+        messages.append(f"{_count_word(len(raised))} kommuner er rundet opp til minstetallet på {p.minstetall}: "
+                        f"{_names(raised)}.")
     adjusted = t.loc[t["justering"] != 0]
-    messages.append(f"Fylket har justert {len(adjusted)} kommuner etter modellen." if len(adjusted)
-                    else "Fylket har ikke justert noen tall etter modellen.")
+    messages.append(f"Fylket har endret {len(adjusted)} av modellens tall (se «Fylkets egne justeringer»)."
+                    if len(adjusted) else "Fylket har ikke endret noen av modellens tall.")
     influence = data.key_meta.get("befolkningens_innflytelse", {})
-    if influence:
+    if influence.get("andel_vekt_fra_vedtak", 0) >= 0.5:
         messages.append(
-            f"Nøkkelen plasserer {format_percent(influence['flyttet_andel'], 0)} av personene annerledes enn en ren "
-            "fordeling etter folketall; resten følger folketallet (se «Befolkningens innflytelse»)."
-        )
-    wide = data.sensitivity.assign(spenn=data.sensitivity["p90"] - data.sensitivity["p10"]).sort_values("spenn", ascending=False)
-    top = wide.head(1)
-    if len(top):
-        code = top.index[0]
-        name = t.set_index("kommunenummer").loc[code, "kommune"]
-        messages.append(f"Tallene er lite følsomme for vektene: det største spennet (10.–90. persentil) er "
-                        f"{format_int(top['p10'].iloc[0])}–{format_int(top['p90'].iloc[0])} for {name}.")
-    if data.example_files and not feedback_steers(data.run):
-        messages.append("Tilbakemeldingene fra kommunene i denne rapporten er eksempeldata. De vises, men påvirker ikke tallene.")
+            f"Fordelingen følger i stor grad kommunenes tidligere vedtak om bosetting: "
+            f"{format_percent(influence['andel_vekt_fra_vedtak'], 0)} av vekten regnes ut fra dem. Sentralitet, "
+            "fastlegekapasitet og bosatt andel av vedtaket justerer tallene (se «Slik er tallene laget»).")
+    s = data.sensitivity
+    border = s.loc[(s["zero_share"] > 0.05) & (s["zero_share"] < 0.95)]
+    typical = int(np.median((s["p90"] - s["p10"]).to_numpy()))
+    text = (f"Når vektene flyttes noen prosentpoeng, endres de fleste kommunenes tall med høyst "
+            f"{format_int(max(typical, 1))}–{format_int(max(typical, 1) + 2)} personer")
+    if len(border):
+        names_ = t.set_index("kommunenummer").loc[border.index, "kommune"].tolist()
+        text += (f". {_names(names_)} ligger på grensen mot minstetallet: med litt andre vekter får de 0 i stedet for "
+                 f"{p.minstetall} (i {format_percent(border['zero_share'].mean(), 0)} av trekkene i snitt)")
+    messages.append(text + ".")
+    if data.feedback is not None and "kapasitet_maks" in data.feedback.columns:
+        caps = data.feedback.set_index("kommunenummer")["kapasitet_maks"]
+        over = t.set_index("kommunenummer")["anbefaling"].gt(caps.reindex(t["kommunenummer"]).to_numpy())
+        if over.any():
+            example = " (eksempeldata; brukes ikke i tallene)" if not feedback_steers(data.run) else ""
+            messages.append(f"Anbefalingen er høyere enn det {over.sum()} kommuner selv har oppgitt som kapasitet{example}.")
     return messages
 
 
 def example_banner(data: ReportData) -> Html:
-    """A visible banner naming every input that is example data, and whether it steers the numbers."""
+    """One visible banner when this run's inputs include example data, and whether it steers the numbers."""
     examples = data.example_files
     if not examples:
         return Html("")
     steering = data.params.bruk_eksempeldata
     consequence = ("ANBEFALINGEN BYGGER DELVIS PÅ EKSEMPELDATA, fordi parameterfilen tar dem med (bruk_eksempeldata)."
-                   if steering else "Eksempeldataene vises i rapporten, men påvirker ikke tallene: anbefalingen bygger "
-                   "bare på publisert statistikk.")
+                   if steering else "De vises bare for å vise hvordan rapporten vil se ut, og påvirker ikke tallene.")
     folders = sorted({f.rsplit("/", 1)[0] + "/" if "/" in f else f for f in examples})
     return Html(
         '<div class="banner" role="note"><strong>Inneholder eksempeldata</strong>'
-        f"Disse inndataene er eksempeldata og ikke ekte statistikk eller ekte svar: {esc(', '.join(folders))} "
-        f"({len(examples)} filer). {esc(consequence)}</div>"
+        f"Svarene fra kommunene i denne rapporten er oppdiktede eksempler, ikke ekte svar ({esc(', '.join(folders))}). "
+        f"{esc(consequence)}</div>"
     )
+
+
+def section_titles(data: ReportData) -> list[tuple[str, str]]:
+    """(anchor, heading) of every section this report has, in order; the headings use the same texts."""
+    p = data.params
+    items = [("anbefaling", f"Anbefalt antall per kommune i {p.aar}")]
+    if data.last_year is not None:
+        items.append(("sammenligning", f"Sammenlignet med anmodningen for {data.last_year}"))
+    items += [("bidrag", "Hva hvert kriterium bidrar med"), ("kart", "Oversikt over fylket"),
+              ("usikkerhet", "Hvor sikre er tallene?"), ("scenarier", "Andre totaltall"),
+              ("referanse", "Andre fordelingsmodeller"), ("mindreaarige", "Enslige mindreårige"),
+              ("justeringer", "Fylkets egne justeringer"), ("tilbakemeldinger", "Tilbakemeldinger fra kommunene")]
+    if data.is_backtest:
+        items.append(("etterproving", "Etterprøving mot IMDis faktiske anmodning"))
+    items += [("metode", "Slik er tallene laget"), ("kilder", "Datakilder"), ("manifest", "Sporbarhet")]
+    return items
+
+
+def title_of(data: ReportData, anchor: str) -> str:
+    """A section's heading text."""
+    return dict(section_titles(data))[anchor]
 
 
 def contents(data: ReportData) -> Html:
     """A table of contents with links to the sections (internal anchors only)."""
-    items = [("anbefaling", "Anbefalt antall per kommune"), ("sammenligning", "Sammenlignet med i fjor"),
-             ("bidrag", "Hva hvert kriterium bidrar med"), ("kart", "Oversikt over fylket"),
-             ("usikkerhet", "Hvor sikre er tallene?"), ("scenarier", "Andre totaltall"),
-             ("referanse", "Andre fordelingsmodeller"), ("mindreaarige", "Enslige mindreårige"),
-             ("justeringer", "Fylkets egne justeringer"), ("tilbakemeldinger", "Tilbakemeldinger fra kommunene")]
-    if data.backtest is not None:
-        items.append(("etterproving", "Etterprøving"))
-    items += [("metode", "Slik er tallene laget"), ("kilder", "Datakilder"), ("manifest", "Sporbarhet")]
-    links = "".join(f'<li><a href="#{a}">{esc(t)}</a></li>' for a, t in items)
+    links = "".join(f'<li><a href="#{a}">{esc(t)}</a></li>' for a, t in section_titles(data))
     return Html(f'<nav aria-label="Innhold"><h2 id="innhold">Innhold</h2><ol>{links}</ol></nav>')
 
 
@@ -235,41 +318,56 @@ def _history_cell(variable: str, year: int):
 
 
 def recommendation_section(data: ReportData) -> Html:
-    """The recommendation table for every municipality with history, minors, change and a one-line reason."""
+    """The recommendation for every municipality with minors, change and the reason; IMDi's history in a second table."""
     p, t = data.params, data.table
-    # What the reader looks for first (number and why) comes first; the history follows to the right.
     columns = [Column("kommunenummer", "Nr.", numeric=False), Column("kommune", "Kommune", numeric=False),
                Column("anbefaling", f"Anbefaling {p.aar}", css="anbefaling"),
                Column("herav_em", "Herav enslige mindreårige")]
     if data.last_year is not None:
-        columns.append(Column("endring_fra_anmodning", f"Endring fra anmodning {data.last_year}",
+        columns.append(Column("endring_fra_anmodning", f"Endring fra anmodet {data.last_year}",
                               formatter=lambda r: format_change(r["endring_fra_anmodning"])))
-    columns += [Column("begrunnelse", "Hvorfor (sammenlignet med fordeling etter folketall)", numeric=False, css="tekst"),
+    if data.feedback is not None and "kapasitet_maks" in data.feedback.columns:
+        caps = data.feedback.set_index("kommunenummer")["kapasitet_maks"]
+        t = t.assign(oppgitt_kapasitet=t["kommunenummer"].map(caps))
+        label = "Oppgitt kapasitet" + (" (eksempeldata)" if "tilbakemeldinger" in example_inputs(data.run) else "")
+        columns.append(Column("oppgitt_kapasitet", label))
+    columns += [Column("begrunnelse", "Hvorfor (personer)", numeric=False, css="tekst"),
                 Column("folketall", f"Folketall 1.1.{p.aar - 1}")]
-    for year in sorted(data.history_years, reverse=True):
-        for variable, label in (("anmodet", "anmodet"), ("vedtatt", "vedtatt"), ("bosatte", "bosatt")):
-            if f"{variable}_{year}" in t.columns:
-                columns.append(Column(f"{variable}_{year}", f"{year} {label}", formatter=_history_cell(variable, year)))
     totals = {"kommune": "Sum", "folketall": format_int(t["folketall"].sum()), "anbefaling": format_int(t["anbefaling"].sum()),
               "herav_em": format_int(t["herav_em"].sum())}
-    for year in data.history_years:
-        for variable in ("anmodet", "vedtatt"):
-            if f"{variable}_{year}" in t.columns:
-                totals[f"{variable}_{year}"] = format_int(t[f"{variable}_{year}"].sum())
     if data.last_year is not None:
         totals["endring_fra_anmodning"] = format_change(t["endring_fra_anmodning"].sum())
-    years = data.history_years
-    gaps = [y for y in range(min(years), max(years)) if y not in years] if years else []
+    intro = ("Tabellen viser anbefalingen for hver kommune. «Hvorfor» går fra en fordeling bare etter folketall til "
+             "kommunens tall: hvor mange personer de viktigste kriteriene legger til eller trekker fra, og hva "
+             "avrundingen etter reglene gjør.")
     return Html(
-        heading(2, f"Anbefalt antall per kommune i {p.aar}", "anbefaling")
-        + paragraph("Tabellen viser anbefalingen for hver kommune sammen med IMDis tall for årene som finnes"
-                    + (f" (tall for {', '.join(map(str, gaps))} finnes ikke per kommune i dataene)" if gaps else "")
-                    + ". «Hvorfor» sier hvilke kriterier som trekker kommunens tall mest opp eller ned sammenlignet med en "
-                    "fordeling bare etter folketall, i personer.")
-        + table(t, columns, caption=f"Tabell 1. Anbefalt antall flyktninger per kommune i {p.aar}, med IMDis tall for tidligere år",
-                row_header="kommune", table_id="tabell-anbefaling", total_row=totals,
-                note=SUPPRESSION_NOTE + " Summen av bosatte er utelatt fordi skjulte tall mangler. " + SOURCE_NOTE)
+        heading(2, title_of(data, "anbefaling"), "anbefaling") + paragraph(intro)
+        + table(t, columns, caption=f"Tabell {data.table_no('anbefaling')}. Anbefalt antall flyktninger per kommune i {p.aar}",
+                row_header="kommune", table_id="tabell-anbefaling", total_row=totals, note=SOURCE_NOTE)
+        + history_table(data)
     )
+
+
+def history_table(data: ReportData) -> Html:
+    """IMDi's figures per municipality for the years the data has, newest first, with published symbols."""
+    if not data.history_years:
+        return Html("")
+    t = data.table
+    years = sorted(data.history_years, reverse=True)
+    columns = [Column("kommune", "Kommune", numeric=False)]
+    totals = {"kommune": "Sum"}
+    for year in years:
+        for variable, label in (("anmodet", "Anmodet"), ("vedtatt", "Vedtatt"), ("bosatte", "Bosatte")):
+            if f"{variable}_{year}" in t.columns:
+                columns.append(Column(f"{variable}_{year}", f"{label} {year}", formatter=_history_cell(variable, year)))
+                if variable != "bosatte":
+                    totals[f"{variable}_{year}"] = format_int(t[f"{variable}_{year}"].sum())
+    first, last = min(data.history_years), max(data.history_years)
+    gaps = [y for y in range(first, last) if y not in data.history_years]
+    gap_text = (f" IMDis tabell over anmodet og vedtatt for {', '.join(map(str, gaps))} finnes ikke per kommune." if gaps else "")
+    return Html(table(t, columns, caption=f"Tabell {data.table_no('historikk')}. IMDis tall per kommune {first}–{last}",
+                      row_header="kommune", table_id="tabell-historikk", total_row=totals,
+                      note=SUPPRESSION_NOTE + gap_text + " Summen av bosatte er utelatt fordi skjulte tall mangler. Kilde: IMDi."))
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -277,31 +375,39 @@ def recommendation_section(data: ReportData) -> Html:
 
 
 def figure_against_last_year(data: ReportData) -> Html:
-    """Dot plot: this year's recommendation against the latest request, every municipality, directly labelled."""
+    """Change from last year's request per municipality, as a diverging dot plot with the numbers written out."""
     if data.last_year is None:
         return Html("")
     year = data.last_year
-    t = data.table.sort_values("anbefaling", kind="stable")
+    t = data.table.assign(endring=lambda f: f["anbefaling"] - f[f"anmodet_{year}"]).sort_values(
+        ["endring", "kommunenummer"], kind="stable")
     fig, ax = plt.subplots(figsize=(8, max(4, 0.24 * len(t))))
     y = np.arange(len(t))
-    ax.scatter(t[f"anmodet_{year}"].astype("float64"), y, marker="o", facecolors="none", edgecolors=PALETTE["orange"],
-               linewidths=1.5, label=f"IMDis anmodning {year}", zorder=3)
-    ax.scatter(t["anbefaling"], y, marker="D", color=PALETTE["blue"], label=f"Anbefaling {data.params.aar}", zorder=4)
-    for yi, (rec, name) in enumerate(zip(t["anbefaling"], t["kommune"])):
-        ax.annotate(format_int(rec), (rec, yi), textcoords="offset points", xytext=(6, -3), fontsize=7, color="#333333")
+    up = t["endring"] >= 0
+    ax.axvline(0, color="#555555", linewidth=0.8)
+    ax.hlines(y, 0, t["endring"], color="#bbbbbb", linewidth=1)
+    ax.scatter(t.loc[up, "endring"], y[up.to_numpy()], marker="^", color=PALETTE["blue"], zorder=3, label="Flere enn anmodet")
+    ax.scatter(t.loc[~up, "endring"], y[~up.to_numpy()], marker="v", color=PALETTE["vermillion"], zorder=3, label="Færre enn anmodet")
+    for yi, row in zip(y, t.itertuples()):
+        text = f"{format_change(row.endring)}  ({format_int(getattr(row, f'anmodet_{year}'))} → {format_int(row.anbefaling)})"
+        ax.annotate(text, (row.endring, yi), textcoords="offset points", xytext=(6 if row.endring >= 0 else -6, -3),
+                    ha="left" if row.endring >= 0 else "right", fontsize=7)
     ax.set_yticks(list(y), t["kommune"].tolist())
-    ax.set_xlabel("Personer")
-    ax.grid(axis="x", color="#dddddd")
+    ax.set_xlabel(f"Endring i personer fra anmodet {year} til anbefalt {data.params.aar}")
+    lo, hi = float(t["endring"].min()), float(t["endring"].max())
+    pad = max(hi - lo, 1) * 0.35
+    ax.set_xlim(min(lo, 0) - pad, max(hi, 0) + pad)
     ax.legend(loc="lower right", frameon=False)
-    last = t[f"anmodet_{year}"]
-    up, down = int((t["anbefaling"] > last).sum()), int((t["anbefaling"] < last).sum())
-    alt = (f"Prikkdiagram med én rad per kommune. For hver kommune vises anbefalingen for {data.params.aar} som en fylt "
-           f"rute med tallet ved siden av, og IMDis anmodning for {year} som en åpen sirkel. {up} kommuner får høyere tall "
-           f"enn anmodningen i {year}, {down} får lavere. Alle tallene står i tabell 1.")
-    caption = (f"Figur 1. Anbefaling {data.params.aar} (ruter, med tall) mot IMDis anmodning {year} (sirkler), personer per "
-               f"kommune, sortert etter anbefalingen. Totaltallet var {format_int(last.sum())} i {year} og er "
-               f"{format_int(data.params.totalt)} i {data.params.aar}. Kilde: IMDi, egne beregninger.")
-    return Html(heading(2, f"Sammenlignet med anmodningen for {year}", "sammenligning")
+    n_up, n_down = int((t["endring"] > 0).sum()), int((t["endring"] < 0).sum())
+    alt = (f"Diagram med én rad per kommune som viser endringen fra IMDis anmodning for {year} til anbefalingen for "
+           f"{data.params.aar}, med tallene skrevet ved hvert punkt. {n_up} kommuner får flere, {n_down} færre. Størst økning: "
+           f"{t.iloc[-1]['kommune']} ({format_change(t.iloc[-1]['endring'])}); størst nedgang: {t.iloc[0]['kommune']} "
+           f"({format_change(t.iloc[0]['endring'])}). Alle tallene står i tabell {data.table_no('anbefaling')}.")
+    caption = (f"Figur {data.figure_no('sammenligning')}. Endring fra IMDis anmodning {year} til anbefalingen {data.params.aar} "
+               f"(trekant opp: flere, trekant ned: færre), med anmodet → anbefalt i parentes. Totaltallet var "
+               f"{format_int(t[f'anmodet_{year}'].sum())} i {year} og er {format_int(data.params.totalt)} i {data.params.aar}. "
+               "Kilde: IMDi, egne beregninger.")
+    return Html(heading(2, title_of(data, "sammenligning"), "sammenligning")
                 + figure_html(fig, alt=alt, caption=caption, figure_id="figur-mot-fjoraaret"))
 
 
@@ -327,18 +433,20 @@ def figure_contributions(data: ReportData) -> Html:
     biggest = c.sum(axis=0).sort_values(ascending=False)
     alt = ("Liggende stolpediagram med én stolpe per kommune, delt i farge og mønster etter kriterium. Stolpens lengde er "
            "kommunens anbefalte antall, og hver del viser hvor mange personer kriteriet står for. Til sammen for fylket "
-           "står " + ", ".join(f"{names.get(k, k).lower()} for {format_int(v)}" for k, v in biggest.items())
-           + " personer. Tallene per kommune står i tabell 2.")
-    caption = ("Figur 2. Hva hvert kriterium bidrar med til hver kommunes tall (personer). Kommunens anbefalte antall "
-               "er fordelt på kriteriene i forhold til vekt × kommunens andel. Kilde: egne beregninger.")
+           "står " + ", ".join(f"{names.get(k, k).lower()} for om lag {format_int(v)}" for k, v in biggest.items())
+           + f" personer. Tallene per kommune står i tabell {data.table_no('bidrag')}.")
+    caption = (f"Figur {data.figure_no('bidrag')}. Hva hvert kriterium bidrar med til hver kommunes tall (personer). "
+               "Kommunens anbefalte antall er fordelt på kriteriene i forhold til vekt × kommunens andel. For kommuner som "
+               f"er rundet opp til {data.params.minstetall} eller ned til 0, er bidragene skalert til det avrundede tallet. "
+               "Kilde: egne beregninger.")
     rows = c.round(1).join(t[["kommune", "anbefaling"]]).reset_index().sort_values("kommunenummer")
     columns = [Column("kommune", "Kommune", numeric=False)] + [
         Column(k, names.get(k, k), formatter=lambda r, k=k: format_decimal(r[k], 1)) for k in c.columns
     ] + [Column("anbefaling", "Anbefaling")]
     return Html(
-        heading(2, "Hva hvert kriterium bidrar med", "bidrag")
+        heading(2, title_of(data, "bidrag"), "bidrag")
         + figure_html(fig, alt=alt, caption=caption, figure_id="figur-bidrag")
-        + table(rows, columns, caption="Tabell 2. Personer per kriterium og kommune (desimaler fordi bidragene er andeler av hele personer)",
+        + table(rows, columns, caption=f"Tabell {data.table_no('bidrag')}. Personer per kriterium og kommune (desimaler fordi bidragene er andeler av hele personer)",
                 row_header="kommune", table_id="tabell-bidrag")
     )
 
@@ -348,11 +456,11 @@ def figure_map(data: ReportData) -> Html:
     path = data.run.data.reference / "adm_senter_trondelag.csv"
     t = data.table.set_index("kommunenummer")
     if not path.is_file():
-        return Html(heading(2, "Oversikt over fylket", "kart") + paragraph("Koordinater for kommunene mangler, så kartet er utelatt."))
+        return Html(heading(2, title_of(data, "kart"), "kart") + paragraph("Koordinater for kommunene mangler, så oversikten er utelatt."))
     points = pd.read_csv(path, dtype={"kommunenummer": str}).set_index("kommunenummer").reindex(t.index)
     if points["punkt_i_flate_lat"].isna().any():
-        return Html(heading(2, "Oversikt over fylket", "kart")
-                    + paragraph("Koordinater finnes ikke for alle kommunene i fylket, så kartet er utelatt."))
+        return Html(heading(2, title_of(data, "kart"), "kart")
+                    + paragraph("Koordinater finnes ikke for alle kommunene i fylket, så oversikten er utelatt."))
     lat, lon = points["punkt_i_flate_lat"].astype(float), points["punkt_i_flate_lon"].astype(float)
     fig, ax = plt.subplots(figsize=(7, 7))
     sizes = t["anbefaling"].astype(float)
@@ -362,15 +470,16 @@ def figure_map(data: ReportData) -> Html:
         label = f"{t.loc[code, 'kommune']} {format_int(sizes[code])}"
         ax.annotate(label, (lon[code], lat[code]), textcoords="offset points", xytext=(5, 3), fontsize=6.5)
     ax.set_aspect(1 / np.cos(np.deg2rad(lat.mean())))
-    ax.set_xlabel("Lengdegrad")
-    ax.set_ylabel("Breddegrad")
-    ax.grid(color="#eeeeee")
-    alt = ("Punktkart over fylket med én sirkel per kommune, plassert i kommunen og merket med navn og anbefalt antall. "
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.text(0.01, 0.01, "Nord er opp. Punktene er ikke tegnet på et kart med grenser.", transform=ax.transAxes, fontsize=7,
+            color="#555555")
+    alt = ("Punktoversikt over fylket med én sirkel per kommune, plassert i kommunen og merket med navn og anbefalt antall. "
            "Sirkelens areal følger antallet; kommuner med 0 har en tom liten sirkel. De største tallene ligger i og rundt "
            f"{t['anbefaling'].idxmax() and t.loc[t['anbefaling'].idxmax(), 'kommune']}.")
-    caption = ("Figur 3. Anbefalt antall per kommune vist i et punkt inne i hver kommune (beregnet fra Kartverkets "
+    caption = (f"Figur {data.figure_no('kart')}. Anbefalt antall per kommune vist i et punkt inne i hver kommune (beregnet fra Kartverkets "
                "kommunegrenser 2024). Kilde: Kartverket, egne beregninger.")
-    return Html(heading(2, "Oversikt over fylket", "kart") + figure_html(fig, alt=alt, caption=caption, figure_id="figur-kart"))
+    return Html(heading(2, title_of(data, "kart"), "kart") + figure_html(fig, alt=alt, caption=caption, figure_id="figur-kart"))
 
 
 def sensitivity_section(data: ReportData) -> Html:
@@ -380,10 +489,17 @@ def sensitivity_section(data: ReportData) -> Html:
     s = s.sort_values("base", kind="stable")
     fig, ax = plt.subplots(figsize=(8, max(4, 0.24 * len(s))))
     y = np.arange(len(s))
-    ax.hlines(y, s["p10"], s["p90"], color=PALETTE["blue"], linewidth=3, label="10.–90. persentil")
-    ax.scatter(s["base"], y, marker="|", s=120, color=PALETTE["black"], label="Anbefaling (valgte vekter)", zorder=3)
+    # Shown relative to the recommendation, so that a small municipality's range is as visible as a large one's.
+    ax.axvline(0, color="#555555", linewidth=0.8)
+    ax.hlines(y, s["p10"] - s["base"], s["p90"] - s["base"], color=PALETTE["blue"], linewidth=3, label="10.–90. persentil")
+    ax.scatter(np.zeros(len(s)), y, marker="|", s=120, color=PALETTE["black"], label="Anbefaling (valgte vekter)", zorder=3)
+    for yi, row in zip(y, s.itertuples()):
+        ax.annotate(f"{format_int(row.base)} ({format_int(row.p10)}–{format_int(row.p90)})", (max(row.p90 - row.base, 0), yi),
+                    textcoords="offset points", xytext=(6, -3), fontsize=7)
     ax.set_yticks(list(y), s["kommune"].tolist())
-    ax.set_xlabel("Personer")
+    ax.set_xlabel("Personer over eller under anbefalingen")
+    lo, hi = float((s["p10"] - s["base"]).min()), float((s["p90"] - s["base"]).max())
+    ax.set_xlim(min(lo, -1) * 1.3, max(hi, 1) * 2.2)
     ax.grid(axis="x", color="#dddddd")
     ax.legend(loc="lower right", frameon=False)
     spread = (s["p90"] - s["p10"])
@@ -391,20 +507,22 @@ def sensitivity_section(data: ReportData) -> Html:
     alt = (f"Intervalldiagram med én rad per kommune: en strek fra 10. til 90. persentil av kommunens antall når vektene "
            f"trekkes tilfeldig rundt de valgte ({format_int(p.usikkerhet_trekk)} trekk), og et loddrett merke ved anbefalingen. "
            "Størst spenn har " + ", ".join(f"{r.kommune} ({format_int(r.p10)}–{format_int(r.p90)})" for r in widest.itertuples()) + ".")
-    caption = (f"Figur 4. Hvor mye hver kommunes tall flytter seg når vektene varieres rundt de valgte "
-               f"(Dirichlet-trekk, konsentrasjon {format_int(p.usikkerhet_konsentrasjon)}, {format_int(p.usikkerhet_trekk)} trekk, "
-               "fast startverdi). Kilde: egne beregninger.")
+    caption = (f"Figur {data.figure_no('usikkerhet')}. Hvor mye hver kommunes tall flytter seg når vektene varieres rundt de "
+               f"valgte ({format_int(p.usikkerhet_trekk)} tilfeldige trekk av vektene fra en Dirichlet-fordeling med "
+               f"konsentrasjon {format_int(p.usikkerhet_konsentrasjon)}: en vekt på {format_percent(0.2, 0)} varierer da typisk med "
+               f"±{format_decimal(100 * (0.2 * 0.8 / (p.usikkerhet_konsentrasjon + 1)) ** 0.5, 0)} prosentpoeng; fast "
+               "startverdi, så trekkene blir like hver gang). Anbefaling og 10.–90. persentil står ved hver kommune. "
+               "Kilde: egne beregninger.")
     rows = widest.reset_index()
-    rows["stabil_rang"] = rows["same_rank_share"]
     cols = [Column("kommune", "Kommune", numeric=False), Column("base", "Anbefaling"), Column("p10", "10. persentil"),
             Column("p50", "Median"), Column("p90", "90. persentil"),
-            Column("stabil_rang", "Samme rangering", formatter=lambda r: format_percent(r["stabil_rang"], 0))]
+            Column("zero_share", "Andel trekk med 0", formatter=lambda r: format_percent(r["zero_share"], 0))]
     return Html(
-        heading(2, "Hvor sikre er tallene?", "usikkerhet")
+        heading(2, title_of(data, "usikkerhet"), "usikkerhet")
         + paragraph("Vektene er et politisk valg. For å vise hvor mye valget betyr, er vektene trukket tilfeldig rundt de "
                     "valgte mange ganger, og fordelingen regnet ut på nytt for hvert trekk med de samme reglene.")
         + figure_html(fig, alt=alt, caption=caption, figure_id="figur-usikkerhet")
-        + table(rows, cols, caption="Tabell 3. De fem kommunene med størst spenn når vektene varieres",
+        + table(rows, cols, caption=f"Tabell {data.table_no('usikkerhet')}. De fem kommunene med størst spenn når vektene varieres",
                 row_header="kommune", table_id="tabell-usikkerhet")
     )
 
@@ -421,12 +539,13 @@ def scenario_section(data: ReportData) -> Html:
     note_text = " ".join(f"Totalt {format_int(r.totalt)}: {norwegian_text(r.merknad)}" for r in notes.itertuples())
     sums = {tot: format_int(wide[tot].sum()) for tot in totals}
     return Html(
-        heading(2, "Andre totaltall", "scenarier")
+        heading(2, title_of(data, "scenarier"), "scenarier")
         + paragraph(f"Behovet er usikkert og endres ofte i løpet av året (i 2022 fra {format_int(5500)} til "
                     f"{format_int(35000)} nasjonalt, i 2025 kuttet fra {format_int(18900)} til {format_int(12640)}). Tabellen viser fordelingen med samme nøkkel og regler for andre "
-                    "totaltall. Metoden er husmonoton: et høyere totaltall gir aldri noen kommune færre, bortsett fra når "
-                    "en kommune går fra 0 til minstetallet.")
-        + table(t, cols, caption="Tabell 4. Fordeling per kommune ved ulike totaltall for fylket", row_header="kommune",
+                    "totaltall. Et høyere totaltall gir aldri en kommune færre personer, med ett unntak: når en kommune går "
+                    f"fra 0 til {data.params.minstetall}, kan andre kommuner til sammen få opptil "
+                    f"{data.params.minstetall - 1} færre.")
+        + table(t, cols, caption=f"Tabell {data.table_no('scenarier')}. Fordeling per kommune ved ulike totaltall for fylket", row_header="kommune",
                 table_id="tabell-scenarier", total_row={"kommune": "Sum", **sums}, note=note_text or None)
     )
 
@@ -441,10 +560,10 @@ def reference_section(data: ReportData) -> Html:
     t = data.table.set_index("kommunenummer")[["kommune", "anbefaling"]].join(wide).reset_index()
     cols = [Column("kommune", "Kommune", numeric=False), Column("anbefaling", "Anbefaling", css="anbefaling")] + [
         Column(k, labels[k]) for k in wide.columns]
-    pieces = [heading(2, "Andre fordelingsmodeller", "referanse"),
+    pieces = [heading(2, title_of(data, "referanse"), "referanse"),
               paragraph("Til sammenligning er totaltallet fordelt med nøkler som brukes andre steder, med de samme "
                         "avrundingsreglene. Forskjellene viser hva årets kriterier betyr i praksis."),
-              table(t, cols, caption="Tabell 5. Anbefalingen sammenlignet med referansenøkler", row_header="kommune",
+              table(t, cols, caption=f"Tabell {data.table_no('referanse')}. Anbefalingen sammenlignet med referansenøkler", row_header="kommune",
                     table_id="tabell-referanse")]
     if len(left_out):
         pieces.append(paragraph("Utelatt: " + " ".join(f"{norwegian_text(r.navn)}: {norwegian_text(r.merknad)}"
@@ -459,39 +578,40 @@ def minors_section(data: ReportData) -> Html:
     basis = norwegian_text(data.minors.get("grunnlag", ""))
     rows = t.loc[t["herav_em"] > 0]
     able = int(t["kan_ta_em"].astype(bool).sum()) if "kan_ta_em" in t.columns else 0
-    text = (f"Av totaltallet er {format_int(total)} enslige mindreårige ({basis}). De fordeles bare på kommuner som kan ta "
+    text = (f"Av totaltallet er {format_int(total)} enslige mindreårige ({basis}). Fordi små tall er skjult i kildene, er et "
+            "anslag usikkert; fylket kan sette tallet i parameterfilen (enslige_mindreaarige). De fordeles bare på kommuner som kan ta "
             f"imot dem ({able} kommuner: de som har bosatt enslige mindreårige de siste årene, eller som selv sier at de "
             "kan når tilbakemeldingene brukes), i forhold til kommunens samlede tall, aldri over kommunens oppgitte "
             "kapasitet for enslige mindreårige og aldri over kommunens samlede tall.")
     cols = [Column("kommune", "Kommune", numeric=False), Column("anbefaling", "Anbefaling i alt"),
             Column("herav_em", "Herav enslige mindreårige")]
-    body = table(rows, cols, caption="Tabell 6. Kommuner som anbefales å bosette enslige mindreårige",
+    body = table(rows, cols, caption=f"Tabell {data.table_no('mindreaarige')}. Kommuner som anbefales å bosette enslige mindreårige",
                  row_header="kommune", table_id="tabell-em") if len(rows) else paragraph("Ingen kommuner får enslige mindreårige.")
-    return Html(heading(2, "Enslige mindreårige", "mindreaarige") + paragraph(text) + body)
+    return Html(heading(2, title_of(data, "mindreaarige"), "mindreaarige") + paragraph(text) + body)
 
 
 def adjustments_section(data: ReportData) -> Html:
     """The county's own adjustments after the model, side by side with the model's number and the reason."""
     t = data.table
     adjusted = t.loc[t["justering"] != 0]
-    head = heading(2, "Fylkets egne justeringer", "justeringer")
+    head = heading(2, title_of(data, "justeringer"), "justeringer")
     if adjusted.empty:
-        return Html(head + paragraph("Fylket har ikke justert noen av modellens tall. Justeringer føres i en egen fil "
+        return Html(head + paragraph("Fylket har ikke endret noen av modellens tall. Justeringer føres i en egen fil "
                                      "(kommune, nytt tall eller endring, begrunnelse, hvem som besluttet) og vises her."))
     cols = [Column("kommune", "Kommune", numeric=False), Column("modell", "Modellens tall"),
             Column("justering", "Justering", formatter=lambda r: format_change(r["justering"])),
             Column("anbefaling", "Anbefaling"), Column("justering_begrunnelse", "Begrunnelse", numeric=False),
             Column("justering_besluttet_av", "Besluttet av", numeric=False)]
     others = t.loc[(t["justering"] == 0) & (t["modell"] != t["anbefaling"])]
-    return Html(head + paragraph("Fylket har justert tallene under etter modellen. Resten av totaltallet er fordelt på nytt "
+    return Html(head + paragraph("Fylket har endret modellens tall for kommunene under. Resten av totaltallet er fordelt på nytt "
                                  "på de andre kommunene med de samme reglene, slik at summen fortsatt stemmer.")
-                + table(adjusted, cols, caption="Tabell 7. Justeringer etter modellen", row_header="kommune", table_id="tabell-justeringer")
+                + table(adjusted, cols, caption=f"Tabell {data.table_no('justeringer')}. Fylkets endringer av modellens tall", row_header="kommune", table_id="tabell-justeringer")
                 + (paragraph(f"{len(others)} andre kommuner fikk et annet tall da resten ble fordelt på nytt.") if len(others) else ""))
 
 
 def feedback_section(data: ReportData) -> Html:
     """Who answered the feedback round and who did not, with a short profile of each answer (escaped, no contacts)."""
-    head = heading(2, "Tilbakemeldinger fra kommunene", "tilbakemeldinger")
+    head = heading(2, title_of(data, "tilbakemeldinger"), "tilbakemeldinger")
     fb = data.feedback
     if fb is None:
         return Html(head + paragraph("Det er ikke lest inn tilbakemeldinger fra kommunene dette året."))
@@ -499,21 +619,21 @@ def feedback_section(data: ReportData) -> Html:
     answered = fb.loc[fb["svart"].astype(bool)]
     missing = fb.loc[~fb["svart"].astype(bool), "kommune"].tolist()
     parts = [head]
-    if example:
-        parts.append('<p class="banner" role="note"><strong>Eksempeldata</strong>Svarene under er eksempeldata, ikke ekte '
-                     "svar fra kommunene. De vises for å vise hvordan rapporten ser ut, og påvirker ikke tallene.</p>")
     parts.append(paragraph(f"{len(answered)} av {len(fb)} kommuner har svart. "
                            + (f"Ikke svart: {', '.join(missing)}." if missing else "Alle har svart.")))
     steering = feedback_steers(data.run)
     parts.append(paragraph("Oppgitt kapasitet brukes som øvre grense for kommunens tall, og kommuner som ikke ønsker å "
                            "bosette får 0." if steering else
-                           "Svarene brukes ikke i beregningen av tallene i år (se banneret over)."))
+                           ("Svarene under er oppdiktede eksempler (se banneret øverst) og brukes ikke i tallene."
+                            if example else "Svarene brukes ikke i beregningen av tallene i år.")))
     for row in answered.sort_values("kommunenummer").itertuples():
         items = []
         def add(label: str, value: object) -> None:
             if value is not None and not pd.isna(value) and str(value).strip():
                 items.append(f"<dt>{esc(label)}</dt><dd>{esc(value)}</dd>")
         capacity = row.kapasitet_tekst if not pd.isna(row.kapasitet_tekst) else None
+        if capacity is not None and not pd.isna(row.kapasitet_maks) and str(int(row.kapasitet_maks)) not in str(capacity):
+            capacity = f"{capacity} (tolket som {format_int(row.kapasitet_maks)})"
         add("Kapasitet (oppgitt)", capacity)
         add("Ønske", row.onske)
         add("Kan bosette enslige mindreårige", _yes_no(row.em_kan_bosette))
@@ -522,7 +642,7 @@ def feedback_section(data: ReportData) -> Html:
         add("Interkommunalt samarbeid", row.samarbeid)
         add("Om samarbeidet", row.samarbeid_tekst)
         add("Behov for arbeidskraft", row.arbeidskraftbehov)
-        add("Merknad fra analytiker", row.flagg)
+        add("Merknad", row.flagg)
         parts.append(f'<section class="profil"><h3 id="profil-{esc(row.kommunenummer)}">{esc(row.kommune)}</h3><dl>{"".join(items)}</dl></section>')
     return Html("".join(parts))
 
@@ -536,24 +656,43 @@ def _yes_no(value: object) -> str | None:
 
 
 def backtest_section(data: ReportData) -> Html:
-    """How the model compares with IMDi's actual request for the year, when that is in the data."""
+    """How the model compares with IMDi's actual request for the year, against simple baselines."""
     if data.backtest is None or data.backtest_summary is None:
         return Html("")
     s, b = data.backtest_summary, data.backtest
-    names = data.criterion_names
-    b = b.assign(kriterium=b["viktigste_kriterium"].map(names).fillna(b["viktigste_kriterium"]))
+    p = data.params
+    names = data.table.set_index("kommunenummer")["kommune"]
+    labels = {"modell": "Modellen (årets kriterier)", "continuity": "Kontinuitet (fjorårets anmodning skalert)",
+              "population": "Bare folketall", "nrw": "Nordrhein-Westfalen", "sweden": "Svensk modell", "denmark": "Dansk modell"}
+    compare = pd.DataFrame([{"nokkel": labels.get(k, k), "avvik": v} for k, v in s.get("sammenligning", {}).items()])
     cols = [Column("kommune", "Kommune", numeric=False), Column("modell", "Modellen"),
-            Column("faktisk_anmodet", "IMDis anmodning"), Column("avvik", "Avvik", formatter=lambda r: format_decimal(r["avvik"], 1)),
-            Column("kriterium", "Kriteriet som betyr mest", numeric=False)]
-    return Html(
-        heading(2, "Etterprøving mot IMDis faktiske anmodning", "etterproving")
-        + paragraph(f"IMDis faktiske anmodning for {data.params.aar} finnes i dataene. Rangkorrelasjonen mellom modellen og "
-                    f"anmodningen er {format_decimal(s['rangkorrelasjon'], 2)}, og gjennomsnittlig absolutt avvik er "
-                    f"{format_decimal(s['gjennomsnittlig_absolutt_avvik'], 1)} personer per kommune (anmodningen skalert til "
-                    "samme totaltall).")
-        + table(b.head(8), cols, caption="Tabell 8. De største avvikene mellom modellen og IMDis anmodning", row_header="kommune",
-                table_id="tabell-etterproving")
-    )
+            Column("faktisk_anmodet", "IMDis anmodning"),
+            Column("avvik", "Avvik", formatter=lambda r: format_change(r["avvik"]))]
+    zero_parts = []
+    if s.get("modell_0_imdi_over_0"):
+        zero_parts.append("modellen 0, IMDi over 0: " + _names([names[c] for c in s["modell_0_imdi_over_0"]]))
+    if s.get("modell_over_0_imdi_0"):
+        zero_parts.append("modellen over 0, IMDi 0: " + _names([names[c] for c in s["modell_over_0_imdi_0"]]))
+    parts = [
+        heading(2, title_of(data, "etterproving"), "etterproving"),
+        paragraph(f"IMDis faktiske anmodning for {p.aar} finnes i dataene. Rangkorrelasjonen sier hvor likt modellen og IMDi "
+                  f"rangerer kommunene (1 er helt likt): {format_decimal(s['rangkorrelasjon'], 2)}. Gjennomsnittlig avvik er "
+                  f"{format_decimal(s['gjennomsnittlig_absolutt_avvik'], 1)} personer per kommune, etter at IMDis tall er "
+                  "skalert til samme totaltall. Tabellen under sammenligner med enkle nøkler."),
+        paragraph("Totaltallet er IMDis anmodning etter eventuelle endringer i løpet av året, og noen av tallene modellen "
+                  "bruker (for eksempel bosatte det siste året) var ikke kjent våren før. Etterprøvingen tester derfor "
+                  "fordelingen, ikke hvor godt totaltallet kunne forutses."),
+    ]
+    if not compare.empty:
+        parts.append(table(compare, [Column("nokkel", "Fordeling", numeric=False),
+                                     Column("avvik", "Gjennomsnittlig avvik (personer)", formatter=lambda r: format_decimal(r["avvik"], 1))],
+                           caption=f"Tabell {data.table_no('etterproving')}. Avvik fra IMDis anmodning {p.aar}, modellen og enkle nøkler",
+                           row_header="nokkel", table_id="tabell-etterproving-sammenligning"))
+    if zero_parts:
+        parts.append(paragraph("Uenige om 0: " + "; ".join(zero_parts) + "."))
+    parts.append(table(b.head(8), cols, caption=f"De største avvikene mellom modellen og IMDis anmodning {p.aar}",
+                       row_header="kommune", table_id="tabell-etterproving"))
+    return Html("".join(parts))
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -575,13 +714,13 @@ def method_section(data: ReportData) -> Html:
                Column("kilde", "Kilde", numeric=False), Column("aar", "År", numeric=False),
                Column("enhet", "Enhet", numeric=False), Column("datatype", "Data", numeric=False),
                Column("manglende", "Når tall mangler", numeric=False)],
-        caption="Tabell 9. Indikatorene i nøkkelen", row_header="navn", table_id="tabell-indikatorer",
+        caption=f"Tabell {data.table_no('indikatorer')}. Indikatorene i nøkkelen", row_header="navn", table_id="tabell-indikatorer",
     )
     influence = data.key_meta.get("befolkningens_innflytelse", {})
     exceptions = ", ".join(p.unntak) if p.unntak else "ingen"
     notes = [norwegian_text(n) for n in data.key_meta.get("merknader", [])]
     parts = [
-        heading(2, "Slik er tallene laget", "metode"),
+        heading(2, title_of(data, "metode"), "metode"),
         heading(3, f"Årets nasjonale kriterier ({p.aar})", "nasjonale-kriterier"),
         bullet_list([norwegian_text(x) for x in p.nasjonale_kriterier]) if p.nasjonale_kriterier else paragraph("Ikke oppgitt i parameterfilen."),
         heading(3, "Nøkkelen", "nokkelen"),
@@ -594,14 +733,24 @@ def method_section(data: ReportData) -> Html:
     if notes:
         parts.append(bullet_list(notes))
     if influence:
-        parts.append(heading(3, "Befolkningens innflytelse", "befolkning"))
-        parts.append(paragraph(
-            "En evaluering av IMDis egen modell fant at folketallet endte med å dominere uansett vekter, fordi flere "
-            f"kriterier henger sammen med folketall. Her er korrelasjonen mellom nøkkelen og befolkningsandelen "
-            f"{format_decimal(influence['korrelasjon'], 3, missing='ikke definert (for få kommuner)')}, og nøkkelen plasserer "
-            f"{format_percent(influence['flyttet_andel'], 1)} av personene annerledes enn en ren fordeling etter folketall."))
-    translation = data.run.processed_dir / "omkoding.csv"
-    report_rows = pd.read_csv(translation, dtype=str) if translation.is_file() and translation.stat().st_size > 1 else pd.DataFrame()
+        parts.append(heading(3, "Befolkningens og tidligere vedtaks innflytelse", "befolkning"))
+        text = ("En evaluering av IMDis egen modell fant at folketallet endte med å dominere uansett vekter, fordi flere "
+                "kriterier henger sammen med folketall, og at en regel om kontinuitet (å be de samme kommunene som i fjor) "
+                "utvannet de vektene som var satt. Her er korrelasjonen mellom nøkkelen og befolkningsandelen "
+                f"{format_decimal(influence['korrelasjon'], 3, missing='ikke definert (for få kommuner)')}, og nøkkelen "
+                f"plasserer {format_percent(influence['flyttet_andel'], 1)} av personene annerledes enn en ren fordeling "
+                "etter folketall.")
+        if "flyttet_fra_vedtak" in influence:
+            text += (f" {format_percent(influence.get('andel_vekt_fra_vedtak', 0), 0)} av vekten regnes ut fra hvor mange "
+                     "kommunen har vedtatt å bosette tidligere (som antall eller som grunnlag for en rate), og nøkkelen "
+                     f"plasserer {format_percent(influence['flyttet_fra_vedtak'], 1)} av personene annerledes enn "
+                     "kommunenes tidligere vedtak.")
+            closer = ("tidligere vedtak" if influence["flyttet_fra_vedtak"] < influence["flyttet_andel"] else "folketallet")
+            text += (f" Nøkkelen ligger altså nærmest {closer}. Hvilket grunnlag ratene skalerer, er et valg i "
+                     "parameterfilen (grunnlag: folketall eller vedtatt_snitt), og etterprøvingen viser hvordan valget "
+                     "treffer IMDis faktiske anmodning.")
+        parts.append(paragraph(text))
+    report_rows = data.translation if data.translation is not None else pd.DataFrame()
     if not report_rows.empty:
         rules = report_rows.drop_duplicates(["fra_kode", "til_kode", "regel"])
         parts.append(heading(3, "Tall fra eldre kommuneinndelinger", "omkoding"))
@@ -611,12 +760,13 @@ def method_section(data: ReportData) -> Html:
         parts.append(table(rules, [Column("fra_kode", "Fra", numeric=False), Column("fra_navn", "Kommune", numeric=False),
                                    Column("til_kode", "Til", numeric=False), Column("til_navn", "Kommune (nå)", numeric=False),
                                    Column("regel", "Regel", numeric=False)],
-                           caption="Tabell 11. Omkoding av eldre tall", row_header="fra_navn", table_id="tabell-omkoding"))
+                           caption=f"Tabell {data.table_no('omkoding')}. Omkoding av eldre tall", row_header="fra_navn", table_id="tabell-omkoding"))
     parts += [
         indicator_rows,
         heading(3, "Avrunding til hele personer", "avrunding"),
         paragraph(method_text_nb(p.avrunding, p.minstetall)),
-        paragraph(f"Minstetall: {p.minstetall}. Unntak fra minstetallet: {exceptions}. Avrundingsmetode: {p.avrunding}. "
+        paragraph(f"Minstetall: {p.minstetall}. Unntak fra minstetallet: {exceptions}. Avrundingsmetode: "
+                  f"{METHOD_NAMES.get(p.avrunding, p.avrunding)}. "
                   "Oppgitt kapasitet fra kommunene brukes som øvre grense bare når tilbakemeldingene er ekte svar "
                   "(eller parameterfilen sier at eksempeldata skal brukes)."),
     ]
@@ -628,13 +778,13 @@ def sources_section(data: ReportData) -> Html:
     sources = data.sources.copy()
     sources["datatype"] = sources["datatype"].map({"ekte": "ekte statistikk", "eksempel": "EKSEMPELDATA"}).fillna(sources["datatype"])
     return Html(
-        heading(2, "Datakilder", "kilder")
+        heading(2, title_of(data, "kilder"), "kilder")
         + paragraph("Tallene fra IMDi og SSB er offentlige og brukes etter Norsk lisens for offentlige data (NLOD). "
-                    "Kilde: IMDi. Kilde: Statistisk sentralbyrå (SSB). Kommunepunktene bygger på Kartverkets kommunegrenser.")
+                    "Kilder: IMDi og Statistisk sentralbyrå (SSB). Kommunepunktene bygger på Kartverkets kommunegrenser.")
         + table(sources, [Column("fil", "Fil", numeric=False), Column("kilde", "Kilde", numeric=False),
                           Column("lisens", "Lisens", numeric=False), Column("referansedato", "Referansedato", numeric=False),
                           Column("datatype", "Type", numeric=False)],
-                caption="Tabell 10. Inndata brukt i analysen", row_header="fil", table_id="tabell-kilder")
+                caption=f"Tabell {data.table_no('kilder')}. Inndata brukt i analysen", row_header="fil", table_id="tabell-kilder")
     )
 
 
@@ -649,6 +799,9 @@ def manifest_footer(data: ReportData) -> Html:
         f"Programversjon (git): <code>{esc(m.get('git_commit') or 'ukjent')}</code>. Pakker: {esc(packages)}.</p>"
         f"<details><summary>Sjekksummer (SHA-256) for alle {len(m.get('inndata_sha256', {}))} inndatafiler</summary>"
         f'<ul class="manifest">{checksums}</ul></details>'
-        "<p>Samme inndata og parametere gir nøyaktig samme rapport. Rapporten er laget med bosetting, et åpent verktøy "
-        "for fylkeskommunenes anbefaling om bosetting.</p></footer>"
+        + ("<p>Samme inndata og parametere gir nøyaktig samme rapport."
+           if not str(m.get("git_commit") or "").endswith("-dirty") else
+           "<p>Laget fra en arbeidskopi med endringer som ikke er lagret i git; rapporten kan derfor ikke gjenskapes "
+           "nøyaktig fra commit-en.")
+        + " Rapporten er laget med bosetting, et åpent verktøy for fylkeskommunenes anbefaling om bosetting.</p></footer>"
     )

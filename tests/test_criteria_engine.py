@@ -58,13 +58,14 @@ def small_inputs(settlement, population=None) -> Inputs:
     return Inputs(municipalities, population, settlement, 2026)
 
 
-def test_decisions_treat_dash_as_zero_and_skip_pending_decisions():
+def test_decisions_skip_years_without_a_request_and_pending_decisions():
     settlement = tidy([
         ("0001", "A", 2022, "vedtatt", 30.0, pd.NA), ("0001", "A", 2024, "vedtatt", pd.NA, "-"),
         ("0002", "B", 2022, "vedtatt", 60.0, pd.NA), ("0002", "B", 2024, "vedtatt", pd.NA, "avventer vedtak"),
     ])
     values, info = decisions_mean(small_inputs(settlement))
-    assert values.tolist() == [15.0, 60.0]  # A: (30 + 0) / 2; B: only 2022 counts
+    # "-" (not asked, so no decision) is not a "no": both municipalities are averaged over 2022 only
+    assert values.tolist() == [30.0, 60.0]
     assert info.type == COUNT and "«-»" in info.manglende
 
 

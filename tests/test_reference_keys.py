@@ -53,7 +53,7 @@ def test_swedish_key_weights_and_missing_labour_market():
     # Labour market and reception proportional to population: every component equals the population share.
     s = swedish_shares(labour, POP, reception)
     np.testing.assert_allclose(s.to_numpy(), population_shares(POP).to_numpy())
-    with pytest.raises(KeyUnavailableError, match="Arbeidsmarkedsindikatoren mangler"):
+    with pytest.raises(KeyUnavailableError, match="Kommunetall for sysselsetting eller ledighet"):
         swedish_shares(None, POP, reception)
     with pytest.raises(KeyUnavailableError, match="Mottaket"):
         swedish_shares(labour, POP, None)
