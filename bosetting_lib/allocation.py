@@ -637,7 +637,10 @@ def _apportion_rows(w: np.ndarray, total: int, m: int, cap1: np.ndarray, exc1: n
         msg = _feasibility(w[r], cap1, blk1, m, total)
         if msg is not None:
             raise AllocationError(msg)
-    bounded = m > 1 or (cap1 < _NO_CAP).any()
+    # For the divisor methods a block's priority (w/m) is never below the priority its m-th person has in the
+    # textbook order, so a textbook result that keeps every bound comes out unchanged anyway. Largest remainder
+    # ranks a block by quota - (m-1)/2, which can reorder the last places: check it explicitly.
+    bounded = method == "largest-remainder" and (m > 1 or (cap1 < _NO_CAP).any())
     if bounded:
         # Bounds act only where they bind: a row whose textbook result already keeps every bound keeps that result.
         with np.errstate(divide="ignore", invalid="ignore"):  # zero weights are handled by the eligibility mask
