@@ -46,7 +46,8 @@ class Inputs:
     centrality: pd.DataFrame | None = None
     gp_capacity: pd.DataFrame | None = None
     feedback: pd.DataFrame | None = None
-    labour: pd.DataFrame | None = None
+    labour: pd.DataFrame | None = None  # NAV registered unemployment, annual means (processed table ledighet)
+    immigrant_share: pd.DataFrame | None = None  # SSB 09817 immigrants in % of the population (innvandrerandel)
     example_inputs: frozenset[str] = field(default_factory=frozenset)
 
     @property
@@ -164,26 +165,90 @@ def labour_market_centrality(inputs: Inputs) -> tuple[pd.Series, IndicatorInfo]:
         raise IndicatorUnavailable("sentralitetsklassene (SSB KLASS 128) finnes ikke i inndataene")
     wide = _wide(inputs.centrality, "sentralitetsklasse")
     latest = max(wide.columns)
+    try:
+        unemployment_rate(inputs)
+        why = "Utfyller kommunens egen ledighet med arbeidsmarkedet innen pendleravstand"
+    except IndicatorUnavailable:
+        why = "Brukes fordi kommunetall for ledighet og sysselsetting mangler for fylket"
     return (7 - wide[latest]).reindex(inputs.codes).astype("Float64"), IndicatorInfo(
         "arbeidsmarked_sentralitet", "Regionalt arbeidsmarked (sentralitet)",
         "Tilgang til arbeidsplasser og tjenester innen reiseavstand, målt ved SSBs sentralitetsklasse (poeng = 7 − "
-        "klasse, så klasse 1 gir 6 poeng og klasse 6 gir 1). Brukes fordi kommunetall for ledighet og sysselsetting "
-        "mangler for fylket", "SSB, KLASS 128 sentralitet", str(latest), "poeng 1–6", RATE, "ekte",
+        f"klasse, så klasse 1 gir 6 poeng og klasse 6 gir 1). {why}", "SSB, KLASS 128 sentralitet", str(latest),
+        "poeng 1–6", RATE, "ekte",
     )
 
 
+def _latest_before(inputs: Inputs, tidy: pd.DataFrame | None, variable: str, missing: str) -> tuple[pd.Series, int]:
+    """The variable's values in the latest year before the analysed one that has any value for the county.
+
+    Raises IndicatorUnavailable (with ``missing`` as the reason) when the table is absent or has no such value: a
+    county the file does not cover gets the documented rule for a missing indicator, never zeros.
+    """
+    if tidy is None or _values(tidy, variable).empty:
+        raise IndicatorUnavailable(missing)
+    wide = _wide(tidy, variable)
+    years = [y for y in wide.columns if y < inputs.year and wide[y].notna().any()]
+    if not years:
+        raise IndicatorUnavailable(f"{missing} for årene før {inputs.year}")
+    year = max(years)
+    return wide[year].reindex(inputs.codes).astype("Float64"), int(year)
+
+
+def _reversed(rate: pd.Series) -> pd.Series:
+    """A rate turned round on its own scale (max + min − rate): the lowest value gets the highest score, and the scores
+    keep the rates' spread, so a municipality at the county's lowest scores as much as the highest rate and the
+    highest scores as much as the lowest. A missing value stays missing (the key gives it the neutral share)."""
+    return rate.max() + rate.min() - rate
+
+
+def unemployment_rate(inputs: Inputs) -> tuple[pd.Series, int]:
+    """Registered fully unemployed (NAV) in % of the labour force, mean of the twelve months of the latest whole year
+    before the analysed one, and that year. Also the input of the Swedish reference key's labour-market part."""
+    return _latest_before(inputs, inputs.labour, "helt_ledige_prosent",
+                          "kommunetall for registrert ledighet (NAV) finnes ikke i inndataene for fylkets kommuner")
+
+
 def unemployment(inputs: Inputs) -> tuple[pd.Series, IndicatorInfo]:
-    """Registered unemployment (NAV) turned into a score: lower unemployment gives more weight."""
-    if inputs.labour is None or _values(inputs.labour, "helt_ledige_prosent").empty:
-        raise IndicatorUnavailable("kommunetall for registrert ledighet (NAV) finnes ikke i inndataene")
-    wide = _wide(inputs.labour, "helt_ledige_prosent")
-    latest = max(wide.columns)
-    rate = wide[latest]
-    score = rate.max() + rate.min() - rate  # reversed on the same scale: lowest unemployment gets the highest score
-    return score.reindex(inputs.codes).astype("Float64"), IndicatorInfo(
-        "ledighet", "Arbeidsmarked: lav ledighet", "Registrerte helt ledige i prosent av arbeidsstyrken, snudd slik "
-        "at lav ledighet gir høy verdi", "NAV", str(latest), "prosent (snudd)", RATE,
-        "eksempel" if "labour" in inputs.example_inputs else "ekte",
+    """Registered unemployment (NAV) turned into a score: lower unemployment gives more weight.
+
+    The annual figure is derived by the library: the mean of NAV's twelve monthly percentages in the latest whole
+    calendar year before the analysed one (2025 for 2026), not NAV's own published annual average.
+    """
+    rate, year = unemployment_rate(inputs)
+    return _reversed(rate), IndicatorInfo(
+        "ledighet", "Arbeidsmarked: lav ledighet",
+        f"Registrerte helt ledige i prosent av arbeidsstyrken, gjennomsnittet av de tolv månedstallene i {year} (regnet ut "
+        "her, ikke NAVs publiserte årssnitt), snudd på samme skala (høyeste + laveste − kommunens) slik at lav ledighet "
+        "gir høy verdi", "NAV (registrerte helt ledige per kommune og måned)", str(year), "prosent (snudd)", RATE,
+        "eksempel" if "ledighet" in inputs.example_inputs else "ekte",
+    )
+
+
+def immigrant_share_rate(inputs: Inputs) -> tuple[pd.Series, int]:
+    """Immigrants (SSB 09817, not Norwegian-born children of immigrants) in % of the population on 1 January of the
+    latest year before the analysed one (the same date as the population figure), and that year. Also the input of
+    the Danish reference key's stock correction."""
+    return _latest_before(inputs, inputs.immigrant_share, "innvandrerandel",
+                          "kommunetall for innvandrerandelen (SSB 09817) finnes ikke i inndataene for fylkets kommuner")
+
+
+def immigrant_share(inputs: Inputs) -> tuple[pd.Series, IndicatorInfo]:
+    """The 2026 criterion "avoid settling in areas with a high immigrant share": a lower share gives more weight.
+
+    The share is turned round on its own scale like unemployment (max + min − share). Values are used as published;
+    the bundled Telemark figures are whole percentages truncated by their source, so the true share lies in
+    [value, value + 1) and municipalities one point apart may differ by less.
+    """
+    share, year = immigrant_share_rate(inputs)
+    whole = bool(share.dropna().eq(share.dropna().round()).all())
+    note = (" Tallene er oppgitt i hele prosent (de medfølgende for Telemark er avkortet i kilden, så den sanne andelen "
+            "ligger mellom tallet og ett prosentpoeng over)." if whole and share.notna().any() else "")
+    return _reversed(share), IndicatorInfo(
+        "innvandrerandel", "Lav innvandrerandel",
+        f"Innvandrere i prosent av befolkningen 1. januar {year}, snudd på samme skala (høyeste + laveste − kommunens) "
+        "slik at lav andel gir høy verdi: årets føring om å unngå bosetting i områder med høy innvandrerandel." + note,
+        "SSB, tabell 09817", str(year), "prosent (snudd)", RATE,
+        "eksempel" if "innvandrerandel" in inputs.example_inputs else "ekte",
     )
 
 
@@ -209,6 +274,7 @@ INDICATORS: dict[str, Callable[[Inputs], tuple[pd.Series, IndicatorInfo]]] = {
     "fastlege_reservekapasitet": gp_capacity,
     "arbeidsmarked_sentralitet": labour_market_centrality,
     "ledighet": unemployment,
+    "innvandrerandel": immigrant_share,
     "oppgitt_kapasitet": stated_capacity,
 }
 KINDS = {"folketall": COUNT, "vedtatt_snitt": COUNT, "oppgitt_kapasitet": COUNT}

@@ -15,6 +15,7 @@ from bosetting_lib.paths import DataPaths
 from bosetting_lib.readers import translation_report
 from bosetting_lib.readers.compiled_csv import read_compiled_indicator
 from bosetting_lib.readers.imdi import read_imdi_table
+from bosetting_lib.readers.nav import read_nav_monthly
 from bosetting_lib.readers.statbank_csv import read_statbank_csv
 from bosetting_lib.readers.symbols import SSB_SYMBOLS, clean_header, decode_bytes, read_csv_text
 from bosetting_lib.register import Register
@@ -136,21 +137,85 @@ def read_all(params: Params, data_paths: DataPaths, *, include_feedback: bool = 
     )
 
 
-# How each optional compiled input is read: processed table name, source columns -> variables, year handling.
+def _compiled(variables: dict[str, str], **options):
+    """A reader for a compiled indicator CSV: source columns -> variables, plus the year handling."""
+    def read(path: Path, register: Register, params: Params) -> pd.DataFrame:
+        return read_compiled_indicator(path, register=register, structure_year=register.structure_year(params.aar),
+                                       variables=variables, **options)
+    return read
+
+
+def _nav_unemployment(path: Path, register: Register, params: Params) -> pd.DataFrame:
+    """NAV's monthly registered unemployment -> annual means of whole calendar years (derived; see readers/nav.py)."""
+    return read_nav_monthly(path, register=register, structure_year=register.structure_year(params.aar))
+
+
+def _is_immigrant_share(variable: str) -> bool:
+    """Whether a StatBank variable is SSB 09817's immigrant share: statistikkvariabel "Andel av befolkningen (prosent)"
+    with innvandringskategori "Innvandrere" (not "Norskfødte med innvandrerforeldre"), any other dimension alongside
+    (e.g. landbakgrunn); or a file whose variable is already called "innvandrerandel"."""
+    parts = [" ".join(p.split()).casefold() for p in variable.split(",")]
+    return parts == ["innvandrerandel"] or (parts[0].startswith("andel av befolkningen") and "innvandrere" in parts[1:])
+
+
+def _immigrant_share(path: Path, register: Register, params: Params) -> pd.DataFrame:
+    """SSB 09817 immigrants as a percentage of the population (1 January), read as a StatBank CSV download.
+
+    Values stay as published. The bundled Telemark file holds whole percentages truncated by its source (the true share
+    lies in [value, value + 1)); a download from StatBank has decimals and replaces it without any change here. A share
+    cannot be summed over merged municipalities or split by weights, so the file must be on the analysed year's
+    municipality structure (StatBank offers that as "gjeldende kommuner"); anything else is refused.
+    """
+    file = str(path)
+    frame = read_statbank_csv(path, register=register, target_year=params.aar, county=params.fylkesnummer)
+    wanted = frame["variabel"].map(_is_immigrant_share).astype(bool)
+    if not wanted.any() and len(frame):
+        raise InputError(Problem(file, expected="statistikkvariabelen «Andel av befolkningen (prosent)» for "
+                                 "innvandringskategorien «Innvandrere» (SSB 09817)",
+                                 found=", ".join(sorted(frame["variabel"].unique())[:5]), column="statistikkvariabel"))
+    share = frame.loc[wanted].copy()
+    problems = []
+    if share["variabel"].nunique() > 1:
+        problems.append(Problem(file, expected="én variabel med innvandrerandelen (velg én landbakgrunn, «alle land»)",
+                                found=", ".join(sorted(share["variabel"].unique())), column="statistikkvariabel"))
+    report = translation_report(frame)
+    if not report.empty:
+        report = report.loc[report["variabel"].map(_is_immigrant_share).astype(bool)]
+        for r in report.drop_duplicates(["fra_kode", "til_kode"]).itertuples():
+            problems.append(Problem(file, expected=f"tall på kommuneinndelingen for {params.aar} (en andel kan ikke legges "
+                                    "sammen eller deles); last ned tabellen for gjeldende kommuner",
+                                    found=f"{r.fra_kode} → {r.til_kode} ({r.relasjon})", column="region"))
+    outside = share.loc[share["verdi"].notna() & ((share["verdi"] < 0) | (share["verdi"] > 100))]
+    problems += [Problem(file, expected=f"en andel i prosent (0–100) for {r.kommunenummer} {r.aar}", found=str(r.verdi),
+                         column=str(r.aar)) for r in outside.itertuples()]
+    if problems:
+        raise InputError(problems)
+    share["variabel"] = "innvandrerandel"
+    share.attrs = frame.attrs
+    return share
+
+
+# How each optional input is read: processed table name and the reader (path, register, params) -> tidy table.
 _OPTIONAL_READERS = {
-    "bosatte_flyktninger": ("bosatte_flyktninger", {"settled_total_excl_suppressed": "bosatte_flyktninger",
-                                                     "unaccompanied_minors_ema": "bosatte_em"},
-                            {"year_column": "year", "note_columns": {"unaccompanied_minors_ema": "note_ema"}}),
-    "sentralitet": ("sentralitet", {"sentralitetsklasse": "sentralitetsklasse"}, {"year_column": None, "fixed_year": 2024}),
-    "fastlege": ("fastlege", {"lege_reservekapasitet": "lege_reservekapasitet"}, {"year_column": "year"}),
+    "bosatte_flyktninger": ("bosatte_flyktninger", _compiled(
+        {"settled_total_excl_suppressed": "bosatte_flyktninger", "unaccompanied_minors_ema": "bosatte_em"},
+        year_column="year", note_columns={"unaccompanied_minors_ema": "note_ema"})),
+    "sentralitet": ("sentralitet", _compiled({"sentralitetsklasse": "sentralitetsklasse"}, year_column=None, fixed_year=2024)),
+    "fastlege": ("fastlege", _compiled({"lege_reservekapasitet": "lege_reservekapasitet"}, year_column="year")),
+    # NAV, registered fully unemployed per municipality and month; the processed table holds annual means (derived)
+    "ledighet": ("ledighet", _nav_unemployment),
+    # SSB 09817, immigrants as % of the population on 1 January, as a StatBank CSV download
+    "innvandrerandel": ("innvandrerandel", _immigrant_share),
 }
 
 
 def _read_optional(params: Params, data_paths: DataPaths, register: Register, municipalities: pd.DataFrame,
                    problems: list[Problem]) -> dict[str, pd.DataFrame]:
-    """The optional indicator inputs named in the parameters, limited to the county's municipalities."""
+    """The optional indicator inputs named in the parameters, limited to the county's municipalities.
+
+    A file without rows for the county gives an empty table (the indicator is then reported as unavailable, not 0).
+    """
     tables = {}
-    structure = register.structure_year(params.aar)
     for key, rel in params.inndata_valgfrie.items():
         if key not in _OPTIONAL_READERS:
             continue
@@ -159,9 +224,8 @@ def _read_optional(params: Params, data_paths: DataPaths, register: Register, mu
             problems.append(Problem(str(path), expected="en fil som finnes (navngitt i parameterfilen)", found="filen finnes ikke",
                                     column=f"inndata.{key}"))
             continue
-        name, variables, options = _OPTIONAL_READERS[key]
-        frame = _collect(problems, lambda path=path, variables=variables, options=options: read_compiled_indicator(
-            path, register=register, structure_year=structure, variables=variables, **options))
+        name, reader = _OPTIONAL_READERS[key]
+        frame = _collect(problems, lambda path=path, reader=reader: reader(path, register, params))
         if frame is not None:
             tables[name] = _sorted(frame.loc[frame["kommunenummer"].isin(municipalities["kommunenummer"])])
     return tables

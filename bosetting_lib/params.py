@@ -47,6 +47,7 @@ _INPUT_KEYS: dict[str, tuple[type, ...]] = {
     "sentralitet": (str,),
     "fastlege": (str,),
     "ledighet": (str,),
+    "innvandrerandel": (str,),
     "tilbakemeldinger": (str,),
     "justeringer": (str,),
     "delingsvekter": (str,),

@@ -14,7 +14,13 @@ from bosetting_lib.allocation import apportion, apportion_detailed, apportion_mi
 from bosetting_lib.context import RunContext
 from bosetting_lib.errors import AllocationError
 from bosetting_lib.formatting import format_decimal, format_int, format_percent
-from bosetting_lib.indicators import Inputs, build_indicators
+from bosetting_lib.indicators import (
+    IndicatorUnavailable,
+    Inputs,
+    build_indicators,
+    immigrant_share_rate,
+    unemployment_rate,
+)
 from bosetting_lib.ingest import example_files
 from bosetting_lib.key import Key, build_key, placed_differently, population_influence
 from bosetting_lib.reference_keys import KEY_LABELS_NB, reference_key_table
@@ -71,6 +77,7 @@ def load_inputs(run: RunContext) -> Inputs:
         gp_capacity=_optional(run, "fastlege") if use("fastlege") else None,
         feedback=feedback,
         labour=_optional(run, "ledighet") if use("ledighet") else None,
+        immigrant_share=_optional(run, "innvandrerandel") if use("innvandrerandel") else None,
         example_inputs=frozenset("feedback" if k == "tilbakemeldinger" else k for k in examples),
     )
 
@@ -345,6 +352,51 @@ def scenario_table(run: RunContext, key: pd.Series, caps: pd.Series | None) -> p
     return frame
 
 
+def labour_market_and_immigrant_stock(inputs: Inputs, population: pd.Series) -> tuple[
+        pd.Series | None, pd.Series | None, dict[str, str]]:
+    """The Swedish key's labour-market vector and the Danish key's immigrant stock, when the inputs exist.
+
+    * Labour market (Sweden): population × (1 − registered unemployment / 100), i.e. the residents who are not
+      registered as fully unemployed, using the same annual mean as the unemployment indicator. Employed persons by
+      workplace would measure the labour market's size better, but no municipal figure for it is in the data; with
+      unemployment between 1 and 4 % this vector stays close to population, so the Swedish key differs from
+      population mainly through its reception part. Documented in the report next to the key.
+    * Immigrant stock (Denmark): population × immigrant share / 100 (SSB 09817, 1 January of the same year as the
+      population), the number of immigrants already living there.
+
+    Either is None when its table is missing or has no values for the county; a municipality without a value makes
+    the key left out (reference_keys never guesses). Returns (labour market, stock, {key: what was used}).
+    """
+    used: dict[str, str] = {}
+    labour = stock = None
+    try:
+        rate, year = unemployment_rate(inputs)
+        labour = population * (1 - rate.reindex(population.index).astype("float64") / 100)
+        used["sweden"] = (f"Arbeidsmarkedsdelen er folketallet × (1 − registrert ledighet {year}, NAV), altså bosatte som "
+                          f"ikke er registrert helt ledige; den ligger nær folketallet fordi ledigheten bare er "
+                          f"{format_decimal(float(rate.min()), 1)}–{format_decimal(float(rate.max()), 1)} %. Mottaket er "
+                          "bosatte flyktninger de siste årene.")
+    except IndicatorUnavailable:
+        pass
+    try:
+        share, year = immigrant_share_rate(inputs)
+        stock = population * share.reindex(population.index).astype("float64") / 100
+        used["denmark"] = (f"Innvandrerne som allerede bor der er regnet som folketallet × innvandrerandelen 1. januar "
+                           f"{year} (SSB 09817).")
+    except IndicatorUnavailable:
+        pass
+    return labour, stock, used
+
+
+# When these keys are left out for want of input, the reason also says what the tool would use.
+_LEFT_OUT_HINTS = {
+    "sweden": "Med NAVs kommunetall for registrert ledighet (inndata.ledighet) regnes arbeidsmarkedsdelen som folketall × "
+              "(1 − ledighet).",
+    "denmark": "Med SSBs innvandrerandel per kommune (tabell 09817, inndata.innvandrerandel) regnes innvandrerne som "
+               "folketall × innvandrerandel.",
+}
+
+
 def reference_keys(run: RunContext, inputs: Inputs, table: pd.DataFrame) -> pd.DataFrame:
     """The reference keys beside the recommendation, apportioned under the same rules; left-out keys with a reason."""
     params = run.params
@@ -358,14 +410,18 @@ def reference_keys(run: RunContext, inputs: Inputs, table: pd.DataFrame) -> pd.D
     if inputs.settled_refugees is not None:
         settled = inputs.settled_refugees.loc[inputs.settled_refugees["variabel"] == "bosatte_flyktninger"]
         reception = settled.groupby("kommunenummer")["verdi"].sum().reindex(t.index).astype("float64")
-    result = reference_key_table(params.totalt, population, last_year=last_year, labour_market=None,
-                                 reception=reception, area=area, immigrant_stock=None,
+    labour_market, immigrant_stock, used = labour_market_and_immigrant_stock(inputs, population)
+    result = reference_key_table(params.totalt, population, last_year=last_year, labour_market=labour_market,
+                                 reception=reception, area=area, immigrant_stock=immigrant_stock,
                                  minimum=params.minstetall, method=params.avrunding)
     numbers, left_out = result if isinstance(result, tuple) else (result, {})
+    left_out = {k: (f"{why} {_LEFT_OUT_HINTS[k]}" if k in _LEFT_OUT_HINTS and k not in used else why)
+                for k, why in left_out.items()}
     frame = numbers.reset_index().melt(id_vars=numbers.index.name or "index", var_name="nokkel", value_name="antall")
     frame = frame.rename(columns={numbers.index.name or "index": "kommunenummer"})
     frame["navn"] = frame["nokkel"].map(KEY_LABELS_NB).fillna(frame["nokkel"])
-    frame["merknad"] = ""
+    # an available key built from the labour or immigrant data says what it used (the report shows it once per key)
+    frame["merknad"] = frame["nokkel"].map(lambda key: used.get(key, ""))
     gone = pd.DataFrame([{"kommunenummer": "", "nokkel": k, "antall": pd.NA, "navn": KEY_LABELS_NB.get(k, k), "merknad": why}
                          for k, why in left_out.items()])
     frame = pd.concat([frame, gone], ignore_index=True) if not gone.empty else frame

@@ -565,6 +565,10 @@ def reference_section(data: ReportData) -> Html:
                         "avrundingsreglene. Forskjellene viser hva årets kriterier betyr i praksis."),
               table(t, cols, caption=f"Tabell {data.table_no('referanse')}. Anbefalingen sammenlignet med referansenøkler", row_header="kommune",
                     table_id="tabell-referanse")]
+    used = available.loc[available["merknad"].fillna("") != ""].drop_duplicates("nokkel")
+    if len(used):
+        pieces.append(paragraph("Grunnlag: " + " ".join(f"{labels[r.nokkel]}: {norwegian_text(r.merknad)}"
+                                                        for r in used.itertuples())))
     if len(left_out):
         pieces.append(paragraph("Utelatt: " + " ".join(f"{norwegian_text(r.navn)}: {norwegian_text(r.merknad)}"
                                                        for r in left_out.itertuples())))
