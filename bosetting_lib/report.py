@@ -777,9 +777,19 @@ def method_section(data: ReportData) -> Html:
     return Html("".join(parts))
 
 
+def used_sources(data: ReportData) -> pd.DataFrame:
+    """The manifest rows of the files this run read (its parameter file's inputs and the register)."""
+    p = data.params
+    used = [p.inndata_register, p.inndata_folketall, *p.inndata_imdi.values(), *p.inndata_valgfrie.values()]
+    used = [u.rstrip("/") for u in used]
+    files = data.sources["fil"]
+    keep = files.map(lambda f: any(f == u or f.startswith(u + "/") for u in used))
+    return data.sources.loc[keep]
+
+
 def sources_section(data: ReportData) -> Html:
-    """Every input file with its source, licence, reference date and whether it is real or example data."""
-    sources = data.sources.copy()
+    """Every input file this run used, with its source, licence, reference date and whether it is real or example data."""
+    sources = used_sources(data).copy()
     sources["datatype"] = sources["datatype"].map({"ekte": "ekte statistikk", "eksempel": "EKSEMPELDATA"}).fillna(sources["datatype"])
     return Html(
         heading(2, title_of(data, "kilder"), "kilder")
