@@ -124,7 +124,7 @@ def delivery(inputs: Inputs) -> tuple[pd.Series, IndicatorInfo]:
     """Settled per decided, summed over the years: whether the municipality settles what it agreed to."""
     series, num = _ratio(inputs, "bosatte", "vedtatt", cap=1.2)
     return series, IndicatorInfo(
-        "levering", "Rask bosetting (bosatt per vedtatt)",
+        "levering", "Bosatt andel av vedtaket (bosatt per vedtatt)",
         "Summen av bosatte delt på summen av vedtak i årene der begge tallene er publisert (høyst 1,2); år med "
         "prikkede tall regnes ikke med", "IMDi, Nøkkeltall bosetting", _years(num), "andel", RATE, "ekte",
     )
@@ -153,7 +153,7 @@ def gp_capacity(inputs: Inputs) -> tuple[pd.Series, IndicatorInfo]:
     wide = _wide(inputs.gp_capacity, "lege_reservekapasitet")
     latest = max(wide.columns)
     return wide[latest].reindex(inputs.codes).astype("Float64"), IndicatorInfo(
-        "fastlege_reservekapasitet", "Tjenester: ledig kapasitet hos fastlegene",
+        "fastlege_reservekapasitet", "Ledig fastlegekapasitet",
         "Reservekapasitet på fastlegelistene (100 = fulle lister, over 100 = ledige plasser)", "SSB, tabell 12005",
         str(latest), "indeks", RATE, "ekte",
     )
