@@ -231,7 +231,12 @@ def overview_html(year: int, municipalities: pd.DataFrame, summary: pd.DataFrame
         cols += [Column("anmodet_i_fjor", f"Anmodet {year - 1}"),
                  Column("endring", "Endring", formatter=lambda r: format_change(r["endring"]))]
     totals = {"fylke": "Hele landet", "anbefaling": format_int(summary["anbefaling"].sum()),
-              "kommuner": format_int(summary["kommuner"].sum()), "null": format_int(summary["null"].sum())}
+              "kommuner": format_int(summary["kommuner"].sum()), "null": format_int(summary["null"].sum()),
+              "under_minstetall": format_int(summary["under_minstetall"].sum()),
+              "herav_em": format_int(summary["herav_em"].sum())}
+    if "anmodet_i_fjor" in summary.columns:
+        totals["anmodet_i_fjor"] = format_int(summary["anmodet_i_fjor"].sum())
+        totals["endring"] = format_change(summary["endring"].sum())
     parts.append(heading(2, "Per fylke", "fylker"))
     parts.append(table(summary, cols, caption=f"Tabell 1. Anbefaling {year} per fylke", row_header="fylke",
                        table_id="tabell-fylker", total_row=totals))
