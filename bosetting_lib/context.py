@@ -33,10 +33,6 @@ class RunContext:
         processed.mkdir(parents=True, exist_ok=True)
         return cls(params=params, data=data, processed_dir=processed)
 
-    def raw_path(self, relative: str) -> Path:
-        """A file under the raw data folder, as named in the parameter file."""
-        return self.data.raw / relative
-
     def manifest(self) -> dict:
         """The run's manifest: as written by the runner, or built now in an interactive session."""
         path = self.processed_dir / "manifest.json"

@@ -277,7 +277,6 @@ INDICATORS: dict[str, Callable[[Inputs], tuple[pd.Series, IndicatorInfo]]] = {
     "innvandrerandel": immigrant_share,
     "oppgitt_kapasitet": stated_capacity,
 }
-KINDS = {"folketall": COUNT, "vedtatt_snitt": COUNT, "oppgitt_kapasitet": COUNT}
 
 
 def build_indicators(inputs: Inputs, wanted: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:

@@ -40,7 +40,6 @@ _TOP_LEVEL: dict[str, tuple[type, ...]] = {
 _REQUIRED = ("aar", "fylkesnummer", "totalt", "minstetall", "inndata", "kriterier")
 _INPUT_KEYS: dict[str, tuple[type, ...]] = {
     "register": (str,),
-    "manifest": (str,),
     "imdi": (dict,),
     "folketall": (str,),
     "bosatte_flyktninger": (str,),
@@ -88,7 +87,6 @@ class Params:
     minstetall: int
     avrunding: str
     inndata_register: str
-    inndata_manifest: str
     inndata_imdi: dict[int, str]
     inndata_folketall: str
     kriterier: tuple[Criterion, ...]
@@ -310,7 +308,6 @@ def load_params(path: Path | str | None = None, *, year: int | None = None) -> P
         avrunding=method,
         unntak=tuple(exceptions),
         inndata_register=inputs.get("register", "reference"),
-        inndata_manifest=inputs.get("manifest", "manifest.csv"),
         inndata_imdi=dict(sorted(imdi.items())),
         inndata_folketall=inputs["folketall"],
         kriterier=tuple(criteria),
@@ -324,6 +321,6 @@ def load_params(path: Path | str | None = None, *, year: int | None = None) -> P
         bruk_eksempeldata=data.get("bruk_eksempeldata", False),
         tilbakemelding_frist=feedback.get("frist"),
         tilbakemelding_kontakt=feedback.get("kontakt"),
-        inndata_valgfrie={k: v for k, v in sorted(inputs.items()) if k not in ("register", "manifest", "imdi", "folketall")},
+        inndata_valgfrie={k: v for k, v in sorted(inputs.items()) if k not in ("register", "imdi", "folketall")},
         raw=data,
     )

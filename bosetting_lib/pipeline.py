@@ -19,7 +19,6 @@ from bosetting_lib.params import Params, load_params
 from bosetting_lib.paths import NOTEBOOK_DIR, PROJECT_ROOT, DataPaths, default_output_dir
 
 NOTEBOOKS = ("01_innlesing.ipynb", "02_indikatorer.ipynb", "03_fordeling.ipynb", "04_rapport.ipynb")
-REPORT_NOTEBOOK = "04_rapport.ipynb"
 EXECUTION_TIMEOUT_SECONDS = 600
 # Packages whose versions go into the manifest: what shapes the numbers and the report.
 MANIFEST_PACKAGES = ("bosetting", "pandas", "numpy", "matplotlib", "papermill", "nbconvert", "openpyxl", "pyyaml")
