@@ -128,7 +128,7 @@ def national_rows(one_county_seconds: float) -> list[dict]:
     status = "all 15 counties succeeded" if completed.returncode == 0 else f"exit {completed.returncode}"
     return [
         {"name": "Whole country (--alle-fylker, 15 counties)", "value": round(wall, 1), "unit": "s",
-         "note": f"{status}; {os.cpu_count()} processes; aim: about a minute"},
+         "note": f"{status}; {(os.cpu_count() or 1) + 1} processes on {os.cpu_count()} cores; aim: about a minute"},
         {"name": "Whole country / (15 × one county)", "value": round(wall / (15 * one_county_seconds), 2), "unit": "x",
          "note": f"one county took {one_county_seconds:.1f} s"},
         {"name": "Peak memory, largest process in the national run", "value": round(peak), "unit": "MiB", "note": "ru_maxrss"},

@@ -65,7 +65,8 @@ def run_all_counties(
     register = Register.load(data_paths.raw / base.inndata_register)
     names = register.counties(year).set_index("fylkesnummer")["fylke"].to_dict()
     wanted = counties or list(names)
-    workers = workers or max(1, min(len(wanted), os.cpu_count() or 1))
+    # One more process than cores: a county's run waits for kernels to start for part of its time.
+    workers = workers or max(1, min(len(wanted), (os.cpu_count() or 1) + 1))
     result = NationalResult()
     progress(f"Kjører {len(wanted)} fylker for {year} med {workers} prosesser samtidig …")
     with ProcessPoolExecutor(max_workers=workers) as pool:
