@@ -462,7 +462,9 @@ def backtest(run: RunContext, table: pd.DataFrame, stored: KeyOnDisk, population
     frame.to_csv(run.processed_dir / "backtest.csv", index=False, lineterminator="\n")
     baselines = {"modell": mean_abs(model)}
     if reference is not None:
-        for key, part in reference.dropna(subset=["kommunenummer"]).groupby("nokkel"):
+        # Keys that were left out carry no municipality rows (only a reason), so they have nothing to compare.
+        available = reference.loc[reference["kommunenummer"].fillna("").astype(str).str.len() == 4]
+        for key, part in available.groupby("nokkel"):
             baselines[str(key)] = mean_abs(part.set_index("kommunenummer")["antall"])
     zero_model = sorted(t.index[(model == 0) & (actual > 0)])
     zero_actual = sorted(t.index[(model > 0) & (actual == 0)])

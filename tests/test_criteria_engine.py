@@ -201,6 +201,9 @@ def test_backtest_2025_compares_with_imdis_actual_request(tmp_path):
     recommend(run)
     summary = json.loads((run.processed_dir / "backtest.json").read_text(encoding="utf-8"))
     assert 0.5 < summary["rangkorrelasjon"] <= 1.0
+    # the baselines are real numbers for the keys that exist, and keys left out are not compared at all
+    assert set(summary["sammenligning"]) == {"modell", "population", "continuity", "nrw"}
+    assert all(value == value and value > 0 for value in summary["sammenligning"].values())
     assert summary["gjennomsnittlig_absolutt_avvik"] > 0
     backtest = pd.read_csv(run.processed_dir / "backtest.csv", dtype={"kommunenummer": str})
     assert len(backtest) == 38 and backtest["faktisk_anmodet"].sum() == 1446
