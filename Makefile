@@ -32,7 +32,7 @@ skjema: $(STAMP) ## Lag tilbakemeldingsskjema til kommunene for YEAR
 	$(PY) -m bosetting_lib skjema --year $(YEAR)
 
 lab: $(STAMP) ## Åpne JupyterLab på notatbøkene med prosjektets miljø
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 bench: $(STAMP) ## Mål ytelsen og skriv BENCHMARKS.md
 	$(PY) benchmarks/run_all.py
