@@ -18,6 +18,7 @@ import pandas as pd
 
 from bosetting_lib.feedback_form import fill_form, write_forms
 from bosetting_lib.paths import DataPaths
+from bosetting_lib.raw_manifest import MANIFEST_COLUMNS, read_manifest
 
 YEAR = 2026
 COUNTY_CODE = "50"
@@ -230,6 +231,9 @@ def write_example(out_dir: Path, data_paths: DataPaths | None = None) -> list[Pa
     return [*filled, export]
 
 
+EXAMPLE_MANIFEST = "manifest_tilbakemeldinger_eksempel.csv"
+
+
 def manifest_rows(files: list[Path], raw_dir: Path) -> list[dict[str, str]]:
     """Manifest rows (datatype «eksempel») for the example files."""
     rows = []
@@ -252,12 +256,15 @@ def manifest_rows(files: list[Path], raw_dir: Path) -> list[dict[str, str]]:
     return rows
 
 
-def append_manifest(manifest: Path, rows: list[dict[str, str]]) -> int:
-    """Append rows whose file is not yet listed (existing rows are never rewritten); returns how many were added."""
+def append_manifest(manifest: Path, rows: list[dict[str, str]], listed_elsewhere: set[str] = frozenset()) -> int:
+    """Append rows whose file is not yet listed in any manifest (existing rows are never rewritten); creates the
+    manifest file with its header when it does not exist; returns how many rows were added."""
+    if not manifest.exists():
+        manifest.write_text(",".join(MANIFEST_COLUMNS) + "\n", encoding="utf-8")
     with manifest.open(encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
         fields = reader.fieldnames or []
-        listed = {r["fil"] for r in reader}
+        listed = {r["fil"] for r in reader} | set(listed_elsewhere)
     new = [r for r in rows if r["fil"] not in listed]
     if new:
         text = manifest.read_bytes()
@@ -273,11 +280,14 @@ def main(argv: list[str] | None = None) -> int:
     """Write the example files and list them in the manifest."""
     parser = argparse.ArgumentParser(description="Lager EKSEMPELDATA for kommunenes tilbakemelding (Trøndelag 2026).")
     parser.add_argument("--data-dir", type=Path, default=None, help="datamappe (standard: prosjektets data/)")
-    parser.add_argument("--no-manifest", action="store_true", help="ikke legg til rader i data/raw/manifest.csv")
+    parser.add_argument("--no-manifest", action="store_true", help=f"ikke legg til rader i data/raw/{EXAMPLE_MANIFEST}")
     args = parser.parse_args(argv)
     data_paths = DataPaths(args.data_dir.resolve()) if args.data_dir else DataPaths()
     files = write_example(data_paths.raw / FOLDER, data_paths)
-    added = 0 if args.no_manifest else append_manifest(data_paths.manifest, manifest_rows(files, data_paths.raw))
+    # The example batch has its own manifest file, so the existing raw files (other manifests included) stay unchanged.
+    listed = set(read_manifest(data_paths)["fil"])
+    added = 0 if args.no_manifest else append_manifest(data_paths.raw / EXAMPLE_MANIFEST,
+                                                       manifest_rows(files, data_paths.raw), listed)
     print(f"Skrev {len(files)} eksempelfiler i {data_paths.raw / FOLDER}; {added} nye rader i manifestet.")
     return 0
 

@@ -12,6 +12,7 @@ import pandas as pd
 from nbconvert import HTMLExporter
 
 from bosetting_lib.params import Params
+from bosetting_lib.raw_manifest import read_manifest
 from bosetting_lib.suppression import is_small_count
 from bosetting_lib.paths import PROJECT_ROOT, DataPaths
 
@@ -254,7 +255,7 @@ def export_outputs(
                "endring_fra_anmodning": "Endring fra fjorårets anmodning", "status": "Status", "begrunnelse": "Begrunnelse",
                "justering_begrunnelse": "Begrunnelse for justering"}
     headers.update({c: c.replace("_", " ").capitalize() for c in table.columns if c not in headers})
-    sources = pd.read_csv(data_paths.manifest, dtype=str, keep_default_na=False)
+    sources = read_manifest(data_paths)
     write_recommendation_workbook(out_dir / "anbefaling.xlsx", params, table,
                                   {c: headers[c] for c in table.columns}, method_rows(params, processed_dir), sources)
     title = f"Anbefaling om bosetting av flyktninger {params.aar} – {params.fylke or 'fylke ' + params.fylkesnummer}"

@@ -12,6 +12,7 @@ from bosetting_lib.context import RunContext
 from bosetting_lib.errors import InputError, Problem
 from bosetting_lib.params import Params
 from bosetting_lib.paths import DataPaths
+from bosetting_lib.raw_manifest import example_files
 from bosetting_lib.readers import translation_report
 from bosetting_lib.readers.compiled_csv import read_compiled_indicator
 from bosetting_lib.readers.imdi import read_imdi_table
@@ -249,14 +250,6 @@ def _read_feedback(params: Params, data_paths: DataPaths, municipalities: pd.Dat
     last = settlement.loc[(settlement["variabel"] == "anmodet") & (settlement["aar"] == settlement["aar"].max())]
     table = feedback_table(result, last_year_request=last.set_index("kommunenummer")["verdi"])
     return table, result.duplicates
-
-
-def example_files(data_paths: DataPaths) -> set[str]:
-    """Raw files the manifest marks as example data (not real statistics)."""
-    if not data_paths.manifest.is_file():
-        return set()
-    manifest = pd.read_csv(data_paths.manifest, dtype=str, keep_default_na=False)
-    return set(manifest.loc[manifest["datatype"] == "eksempel", "fil"])
 
 
 def source_counties(register: Register, year: int, target_codes: set[str], target_year: int) -> list[str]:

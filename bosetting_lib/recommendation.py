@@ -21,7 +21,7 @@ from bosetting_lib.indicators import (
     immigrant_share_rate,
     unemployment_rate,
 )
-from bosetting_lib.ingest import example_files
+from bosetting_lib.raw_manifest import example_files
 from bosetting_lib.key import Key, build_key, placed_differently, population_influence
 from bosetting_lib.reference_keys import KEY_LABELS_NB, reference_key_table
 from bosetting_lib.sensitivity import criterion_contributions, run_sensitivity

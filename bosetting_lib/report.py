@@ -18,6 +18,7 @@ from bosetting_lib.feedback import public_feedback_table
 from bosetting_lib.figures import PALETTE, SERIES_COLOURS, SERIES_HATCHES, figure_html
 from bosetting_lib.formatting import format_change, format_decimal, format_int, format_percent, norwegian_text
 from bosetting_lib.html_blocks import Column, Html, bullet_list, esc, heading, paragraph, table
+from bosetting_lib.raw_manifest import read_manifest
 from bosetting_lib.recommendation import example_inputs, feedback_steers, read_processed
 
 from bosetting_lib.suppression import SUPPRESSION_THRESHOLD
@@ -152,7 +153,7 @@ def load_report_data(run: RunContext) -> ReportData:
         feedback=feedback,
         backtest=backtest,
         backtest_summary=_read_json(out / "backtest.json"),
-        sources=pd.read_csv(run.data.manifest, dtype=str, keep_default_na=False),
+        sources=read_manifest(run.data),
         manifest=run.manifest(),
         translation=(pd.read_csv(out / "omkoding.csv", dtype=str)
                      if (out / "omkoding.csv").is_file() and (out / "omkoding.csv").stat().st_size > 1 else None),

@@ -407,8 +407,8 @@ def test_bundled_example_regenerates_byte_identical(tmp_path):
 
 
 def test_example_manifest_rows_are_listed_once(tmp_path):
-    manifest = tmp_path / "manifest.csv"
-    shutil.copyfile(PROJECT_ROOT / "data" / "raw" / "manifest.csv", manifest)
+    manifest = tmp_path / example_feedback.EXAMPLE_MANIFEST
+    shutil.copyfile(PROJECT_ROOT / "data" / "raw" / example_feedback.EXAMPLE_MANIFEST, manifest)
     before = manifest.read_bytes()
     rows = example_feedback.manifest_rows(sorted(EXAMPLE_DIR.iterdir()), PROJECT_ROOT / "data" / "raw")
     assert example_feedback.append_manifest(manifest, rows) == 0  # already listed in the bundled manifest

@@ -22,6 +22,7 @@ from bosetting_lib.readers.nav import read_nav_monthly
 from bosetting_lib.readers.statbank_csv import read_statbank_csv
 from bosetting_lib.recommendation import compute_key, read_processed, recommend
 from bosetting_lib.register import Register
+from bosetting_lib.raw_manifest import read_manifest
 
 RAW = PROJECT_ROOT / "data" / "raw"
 NAV_FILE = "nav/helt_ledige_telemark_kommuner_2022_2026_maaned.csv"
@@ -120,7 +121,7 @@ def test_ssb_immigrant_share_reads_as_a_statbank_download_with_values_as_publish
 
 
 def test_manifest_describes_both_files_as_real_and_the_annual_mean_as_derived():
-    manifest = pd.read_csv(RAW / "manifest.csv", dtype=str, keep_default_na=False).set_index("fil")
+    manifest = read_manifest(DataPaths(RAW.parent)).set_index("fil")
     assert manifest.loc[NAV_FILE, "datatype"] == "ekte" and "AVLEDET" in manifest.loc[NAV_FILE, "beskrivelse"]
     assert manifest.loc[SSB_FILE, "datatype"] == "ekte" and "avkortet" in manifest.loc[SSB_FILE, "beskrivelse"]
 
