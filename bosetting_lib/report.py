@@ -202,6 +202,10 @@ def _count_word(n: int) -> str:
     return words.get(n, format_int(n))
 
 
+def _municipalities(n: int) -> str:
+    return "kommune" if n == 1 else "kommuner"
+
+
 def _names(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " og " + items[-1]
 
@@ -227,11 +231,11 @@ def key_messages(data: ReportData) -> list[str]:
         messages.append(text)
     zero = t.loc[t["anbefaling"] == 0, "kommune"].tolist()
     if zero:
-        messages.append(f"{_count_word(len(zero))} kommuner anbefales 0 fordi andelen deres tilsvarer færre enn "
+        messages.append(f"{_count_word(len(zero))} {_municipalities(len(zero))} anbefales 0 fordi andelen tilsvarer færre enn "
                         f"{format_int(p.minstetall / 2)} personer (minstetallet er {p.minstetall}): {_names(zero)}.")
     raised = t.loc[t["status"].eq("rundet opp til minstetallet"), "kommune"].tolist()
     if raised:
-        messages.append(f"{_count_word(len(raised))} kommuner er rundet opp til minstetallet på {p.minstetall}: "
+        messages.append(f"{_count_word(len(raised))} {_municipalities(len(raised))} er rundet opp til minstetallet på {p.minstetall}: "
                         f"{_names(raised)}.")
     adjusted = t.loc[t["justering"] != 0]
     messages.append(f"Fylket har endret {len(adjusted)} av modellens tall (se «Fylkets egne justeringer»)."
