@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installert
-YEAR   ?= 2026
+YEAR   ?=
+AAR    := $(if $(YEAR),--aar $(YEAR),)
 
 .DEFAULT_GOAL := help
 .PHONY: help setup report test validate skjema lab bench clean
@@ -19,17 +20,17 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) ## Lag .venv og installer pakken (gjøres automatisk av de andre målene)
 
-report: $(STAMP) ## Kjør analysen for YEAR (standard 2026) på dataene i data/raw og lag rapporten
-	$(PY) -m bosetting_lib run --year $(YEAR)
+report: $(STAMP) ## Kjør analysen for YEAR (standard: året i bosetting_lib/config/params.py) på dataene i data/raw og lag rapporten
+	$(PY) -m bosetting_lib kjor $(AAR)
 
 test: $(STAMP) ## Kjør alle testene
 	$(PY) -m pytest
 
 validate: $(STAMP) ## Kontroller alle inndata for YEAR uten å kjøre analysen
-	$(PY) -m bosetting_lib validate --year $(YEAR)
+	$(PY) -m bosetting_lib valider $(AAR)
 
 skjema: $(STAMP) ## Lag tilbakemeldingsskjema til kommunene for YEAR
-	$(PY) -m bosetting_lib skjema --year $(YEAR)
+	$(PY) -m bosetting_lib skjema $(AAR)
 
 lab: $(STAMP) ## Åpne JupyterLab på notatbøkene med prosjektets miljø
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,)

@@ -14,8 +14,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from bosetting_lib.allocation import apportion
-from bosetting_lib.sensitivity import run_sensitivity
+from bosetting_lib.model.allocation import apportion
+from bosetting_lib.model.sensitivity import run_sensitivity
 
 N_MUNICIPALITIES = 357
 TOTAL = 13_000  # the national request for 2026

@@ -31,10 +31,10 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench_allocation import CRITERIA, N_MUNICIPALITIES, synthetic_shares  # noqa: E402
 from bench_allocation import run as allocation_rows  # noqa: E402
 
-from bosetting_lib.indicators import COUNT, RATE, IndicatorInfo  # noqa: E402
-from bosetting_lib.key import build_key  # noqa: E402
-from bosetting_lib.params import Criterion  # noqa: E402
-from bosetting_lib.pipeline import NOTEBOOKS, run_pipeline  # noqa: E402
+from bosetting_lib.model.indicators import COUNT, RATE, IndicatorInfo  # noqa: E402
+from bosetting_lib.model.key import build_key  # noqa: E402
+from bosetting_lib.config.params import Criterion  # noqa: E402
+from bosetting_lib.run.pipeline import NOTEBOOKS, run_pipeline  # noqa: E402
 
 
 def machine() -> str:

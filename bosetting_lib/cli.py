@@ -1,4 +1,9 @@
-"""Command line: ``bosetting run``, ``bosetting validate`` and ``bosetting skjema``."""
+"""Command line: ``bosetting kjor``, ``bosetting valider`` and ``bosetting skjema``.
+
+Commands and options are Norwegian, like everything else the analyst types; the first English names
+(``run``, ``validate``, ``--year``, ``--params``, ``--data-dir``, ``--out``, ``--timeout``) still work as aliases.
+Subcommands import their stage only when called, so ``bosetting --help`` answers at once.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +12,17 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from bosetting_lib.config.params import DEFAULT_YEAR
 from bosetting_lib.errors import BosettingError
-
-DEFAULT_YEAR = 2026
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--year", type=int, default=DEFAULT_YEAR, help=f"året anbefalingen gjelder (standard: {DEFAULT_YEAR})")
-    parser.add_argument("--params", type=Path, default=None, metavar="FIL", help="parameterfil (standard: params/<år>.yaml)")
+    parser.add_argument("--aar", "--year", dest="year", type=int, default=DEFAULT_YEAR, metavar="ÅR",
+                        help=f"året anbefalingen gjelder (standard: {DEFAULT_YEAR})")
+    parser.add_argument("--parametere", "--params", dest="params", type=Path, default=None, metavar="FIL",
+                        help="parameterfil (standard: params/<år>.yaml)")
     parser.add_argument(
-        "--data-dir", type=Path, default=None, metavar="MAPPE",
+        "--datamappe", "--data-dir", dest="data_dir", type=Path, default=None, metavar="MAPPE",
         help="datamappe ordnet som data/: leser raw/ og skriver processed/ (standard: prosjektets data/)",
     )
 
@@ -30,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="KOMMANDO")
 
     run = sub.add_parser(
-        "run", help="kjør hele analysen og lag rapporten",
+        "kjor", aliases=["run"], help="kjør hele analysen og lag rapporten",
         description=(
             "Kontrollerer inndata, kjører notatbøkene i notebooks/ med papermill og skriver "
             "outputs/<år>/: anbefaling.html, anbefaling.csv, manifest.json og de kjørte notatbøkene. "
@@ -38,8 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     _add_common(run)
-    run.add_argument("--out", type=Path, default=None, metavar="MAPPE", help="mappe for resultater i stedet for outputs/")
-    run.add_argument("--timeout", type=int, default=600, metavar="SEKUNDER", help="tidsgrense per notatbokcelle (standard: 600)")
+    run.add_argument("--ut", "--out", dest="out", type=Path, default=None, metavar="MAPPE",
+                     help="mappe for resultater i stedet for outputs/")
+    run.add_argument("--tidsgrense", "--timeout", dest="timeout", type=int, default=600, metavar="SEKUNDER",
+                     help="tidsgrense per notatbokcelle (standard: 600)")
     where = run.add_mutually_exclusive_group()
     where.add_argument(
         "--fylke", metavar="NR",
@@ -52,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     validate = sub.add_parser(
-        "validate", help="kontroller alle inndata og list alle feil",
+        "valider", aliases=["validate"], help="kontroller alle inndata og list alle feil",
         description="Leser alle inndata for året og rapporterer alle problemer på én gang, med fil, rad og kolonne.",
     )
     _add_common(validate)
@@ -62,16 +70,17 @@ def build_parser() -> argparse.ArgumentParser:
         description="Lager ett utfyllbart Excel-skjema per kommune i fylket, forhåndsutfylt med kommunens tall.",
     )
     _add_common(skjema)
-    skjema.add_argument("--out", type=Path, default=None, metavar="MAPPE", help="mappe for skjemaene (standard: outputs/<år>/skjema/)")
+    skjema.add_argument("--ut", "--out", dest="out", type=Path, default=None, metavar="MAPPE",
+                        help="mappe for skjemaene (standard: outputs/<år>/skjema/)")
     skjema.add_argument("--frist", type=dt.date.fromisoformat, default=None, metavar="ÅÅÅÅ-MM-DD", help="svarfrist (standard: fra parameterfilen)")
     return parser
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from bosetting_lib.pipeline import run_pipeline
+    from bosetting_lib.run.pipeline import run_pipeline  # deferred: pandas and the whole house load only when used
 
     if args.alle_fylker:
-        from bosetting_lib.national import run_all_counties
+        from bosetting_lib.run.national import run_all_counties  # deferred: as above
 
         national = run_all_counties(args.year, params_file=args.params, data_dir=args.data_dir, out_dir=args.out,
                                     timeout=args.timeout)
@@ -90,9 +99,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from bosetting_lib.params import load_params
-    from bosetting_lib.paths import DataPaths
-    from bosetting_lib.validate import validate_inputs
+    from bosetting_lib.config.params import load_params  # deferred: pandas and the register load only when used
+    from bosetting_lib.config.paths import DataPaths  # deferred: as above
+    from bosetting_lib.run.validate import validate_inputs  # deferred: as above
 
     params = load_params(args.params, year=args.year)
     data_paths = DataPaths(args.data_dir.resolve()) if args.data_dir else DataPaths()
@@ -102,7 +111,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_skjema(args: argparse.Namespace) -> int:
-    from bosetting_lib.feedback_round import write_county_forms
+    from bosetting_lib.run.feedback_round import write_county_forms  # deferred: openpyxl loads only when used
 
     paths = write_county_forms(args.year, params_file=args.params, data_dir=args.data_dir, out_dir=args.out, deadline=args.frist)
     print(f"Laget {len(paths)} skjema i {paths[0].parent if paths else args.out}")
@@ -112,7 +121,8 @@ def _cmd_skjema(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status (0 ok, 1 an error in the inputs or the run, 2 wrong usage)."""
     args = build_parser().parse_args(argv)
-    commands = {"run": _cmd_run, "validate": _cmd_validate, "skjema": _cmd_skjema}
+    commands = {"kjor": _cmd_run, "run": _cmd_run, "valider": _cmd_validate, "validate": _cmd_validate,
+                "skjema": _cmd_skjema}
     try:
         return commands[args.command](args)
     except BosettingError as exc:

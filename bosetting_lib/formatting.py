@@ -38,6 +38,18 @@ def format_percent(value: object, decimals: int = 1, *, missing: str = "–") ->
     return format_decimal(float(value) * 100, decimals) + NBSP + "%"
 
 
+def format_short(value: float) -> str:
+    """The shortest form of a small number with decimal comma: 5 -> '5', 7.5 -> '7,5' (for rule texts)."""
+    return f"{value:g}".replace(".", ",")
+
+
+def format_count(value: float, singular: str, plural: str) -> str:
+    """'1 plass', '383 plasser', '1 200 plasser'; infinity reads 'ubegrenset'."""
+    if value == float("inf"):
+        return f"ubegrenset antall {plural}"
+    return f"{format_int(value)} {singular if value == 1 else plural}"
+
+
 def format_change(value: object, *, missing: str = "–") -> str:
     """A signed whole-number change: '+12', '−5', '0'."""
     if _missing(value):

@@ -7,7 +7,21 @@ from pathlib import Path
 
 import pytest
 
-from bosetting_lib.paths import PROJECT_ROOT
+from bosetting_lib.config.paths import PROJECT_ROOT
+
+
+def load_tool(name: str):
+    """Import a script from tools/ (tools are not library code, so they are not importable as a package)."""
+    import importlib.util
+    import sys
+
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, PROJECT_ROOT / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 RAW = PROJECT_ROOT / "data" / "raw"
 
@@ -39,9 +53,9 @@ def run_on_copy():
     ``prepare(data_dir)`` may change the copy before the run. The git commit is read once per session, so a tracked
     file edited in the working tree between two runs (``-dirty``) does not make their manifests differ.
     """
-    from bosetting_lib import pipeline
+    from bosetting_lib.run import pipeline as pipeline
 
-    commit = pipeline.git_commit()
+    commit = provenance.git_commit()
 
     def run(root: Path, prepare=None):
         data_dir = root / "data"

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bosetting_lib.capacity_text import CONTACT_REPLACEMENT, parse_capacity, remove_contact_info
+from bosetting_lib.feedback.capacity_text import CONTACT_REPLACEMENT, parse_capacity, remove_contact_info
 
 # (answer, min, max, declines, same_as_last_year, uncertain, em, a word the note must contain when flagged)
 CASES = [

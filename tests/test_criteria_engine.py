@@ -9,14 +9,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bosetting_lib.context import RunContext
+from bosetting_lib.steps.context import RunContext
 from bosetting_lib.errors import AllocationError, InputError
-from bosetting_lib.indicators import COUNT, RATE, IndicatorInfo, Inputs, decisions_mean, settled_per_1000, willingness
-from bosetting_lib.ingest import ingest
-from bosetting_lib.key import build_key, contributions, population_influence
-from bosetting_lib.params import Criterion, load_params
-from bosetting_lib.paths import DataPaths
-from bosetting_lib.recommendation import (
+from bosetting_lib.model.indicators import COUNT, RATE, IndicatorInfo, Inputs, decisions_mean, settled_per_1000, willingness
+from bosetting_lib.steps.ingest import ingest
+from bosetting_lib.model.key import build_key, contributions, population_influence
+from bosetting_lib.config.params import Criterion, load_params
+from bosetting_lib.config.paths import DataPaths
+from bosetting_lib.steps.allocate import (
     apply_adjustments,
     capacity_caps,
     compute_key,
@@ -24,7 +24,7 @@ from bosetting_lib.recommendation import (
     read_processed,
     recommend,
 )
-from bosetting_lib.whatif import what_if
+from bosetting_lib.steps.whatif import what_if
 
 
 def _run(tmp_path, year: int, params=None) -> RunContext:

@@ -5,7 +5,7 @@ import tomllib
 
 import yaml
 
-from bosetting_lib.paths import PROJECT_ROOT
+from bosetting_lib.config.paths import PROJECT_ROOT
 
 _SPEC = re.compile(r"^\s*([A-Za-z0-9_.\-]+)\s*(.*)$")
 

@@ -12,8 +12,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from bosetting_lib import example_feedback
-from bosetting_lib.feedback import (
+from bosetting_lib.feedback.read import (
     FEEDBACK_COLUMNS,
     combine_feedback,
     default_column_map,
@@ -23,8 +22,12 @@ from bosetting_lib.feedback import (
     read_returned_forms,
     read_survey_export,
 )
-from bosetting_lib.feedback_form import write_forms
-from bosetting_lib.paths import PROJECT_ROOT
+from bosetting_lib.feedback.form import write_forms
+from bosetting_lib.config.paths import PROJECT_ROOT
+
+from conftest import load_tool
+
+example_feedback = load_tool("make_example_feedback")
 
 YEAR = 2026
 DEADLINE = dt.date(2025, 5, 14)

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from bosetting_lib.errors import InputError
-from bosetting_lib.feedback_form import (
+from bosetting_lib.feedback.form import (
     QUESTIONS,
     WISH_CHOICES,
     answer_cells,

@@ -1,10 +1,10 @@
 """`bosetting skjema` end to end: the county's forms, prefilled from the bundled IMDi tables, read back unchanged."""
 
 from bosetting_lib.cli import main
-from bosetting_lib.feedback import read_returned_forms
-from bosetting_lib.params import load_params
-from bosetting_lib.paths import DataPaths
-from bosetting_lib.register import Register
+from bosetting_lib.feedback.read import read_returned_forms
+from bosetting_lib.config.params import load_params
+from bosetting_lib.config.paths import DataPaths
+from bosetting_lib.sources.register import Register
 
 
 def test_skjema_writes_one_form_per_municipality_that_reads_back_as_unanswered(tmp_path, capsys):

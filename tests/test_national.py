@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 
 from bosetting_lib.cli import main
-from bosetting_lib.counties import county_parameters, county_totals
-from bosetting_lib.national import NATIONAL_FOLDER, run_all_counties
-from bosetting_lib.params import load_params
-from bosetting_lib.paths import PROJECT_ROOT, DataPaths
-from bosetting_lib.register import Register
+from bosetting_lib.run.counties import county_parameters, county_totals
+from bosetting_lib.run.national import NATIONAL_FOLDER, run_all_counties
+from bosetting_lib.config.params import load_params
+from bosetting_lib.config.paths import PROJECT_ROOT, DataPaths
+from bosetting_lib.sources.register import Register
 
 RAW = PROJECT_ROOT / "data" / "raw"
 TWO_SMALL_COUNTIES = ["03", "56"]  # Oslo (one municipality) and Finnmark (18, renumbered in 2024)
@@ -92,7 +92,7 @@ def test_unknown_county_is_a_clear_error(tmp_path, data_copy, capsys):
 
 
 def test_national_backtest_per_county_and_for_the_whole_country():
-    from bosetting_lib.national import national_backtest
+    from bosetting_lib.run.national import national_backtest
 
     table = pd.DataFrame({
         "fylkesnummer": ["01", "01", "01", "02", "02"], "fylke": ["A", "A", "A", "B", "B"],

@@ -18,11 +18,11 @@ import pytest
 from bs4 import BeautifulSoup
 
 from bosetting_lib.errors import InputError
-from bosetting_lib.paths import PROJECT_ROOT, DataPaths
-from bosetting_lib.readers import TIDY_COLUMNS, translation_report
-from bosetting_lib.readers.imdi import read_imdi_table
-from bosetting_lib.readers.statbank_csv import read_statbank_csv
-from bosetting_lib.register import STATUS_NOT_ALLOCATED, Register
+from bosetting_lib.config.paths import PROJECT_ROOT, DataPaths
+from bosetting_lib.sources.readers import TIDY_COLUMNS, translation_report
+from bosetting_lib.sources.readers.imdi import read_imdi_table
+from bosetting_lib.sources.readers.statbank_csv import read_statbank_csv
+from bosetting_lib.sources.register import STATUS_NOT_ALLOCATED, Register
 
 RAW = DataPaths().raw
 WEIGHTS_FILE = RAW / "reference" / "delingsvekter.csv"

@@ -5,8 +5,8 @@ import ast
 import nbformat
 import pytest
 
-from bosetting_lib.paths import NOTEBOOK_DIR
-from bosetting_lib.pipeline import NOTEBOOKS
+from bosetting_lib.config.paths import NOTEBOOK_DIR
+from bosetting_lib.run.pipeline import NOTEBOOKS
 
 RUNNER_PARAMETERS = {"aar", "params_fil", "data_dir", "processed_dir"}
 

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from bosetting_lib.errors import ParameterError
-from bosetting_lib.params import load_params
+from bosetting_lib.config.params import load_params
 
 
 def test_bundled_2026_parameters_load():

@@ -10,8 +10,8 @@ import pytest
 
 from bosetting_lib.cli import main
 from bosetting_lib.errors import InputError
-from bosetting_lib.paths import NOTEBOOK_DIR
-from bosetting_lib.pipeline import NOTEBOOKS, NotebookFailed, run_pipeline
+from bosetting_lib.config.paths import NOTEBOOK_DIR
+from bosetting_lib.run.pipeline import NOTEBOOKS, NotebookFailed, run_pipeline
 
 
 def _tree(path: Path) -> dict[str, bytes]:

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from bosetting_lib.paths import PROJECT_ROOT
+from bosetting_lib.config.paths import PROJECT_ROOT
 
 EXPORT_NAME = "skjema_eksport_personvern_EKSEMPELDATA.csv"
 SCRIPT = "<script>alert(1)</script>"
@@ -201,8 +201,8 @@ def test_figures_do_not_show_settled_persons(planted_run):
     """The figures show recommendations, requests, criterion contributions and ranges of recommendations: numbers of
     persons to be asked for, not persons settled, so the 1–4 rule does not apply to them. This checks that claim:
     every figure is drawn the same when all settled-person counts are changed to 1, so no figure prints them."""
-    from bosetting_lib import report as rep
-    from bosetting_lib.context import RunContext
+    from bosetting_lib.outputs import report as rep
+    from bosetting_lib.steps.context import RunContext
 
     run = RunContext.from_notebook(2026, None, str(planted_run.processed_dir.parent.parent), str(planted_run.processed_dir))
     data = rep.load_report_data(run)

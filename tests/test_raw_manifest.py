@@ -1,7 +1,7 @@
 """The raw manifest is manifest.csv plus one manifest_<batch>.csv per later batch; together they list every file once."""
 
-from bosetting_lib.paths import DataPaths
-from bosetting_lib.raw_manifest import check_manifest, manifest_files, read_manifest
+from bosetting_lib.config.paths import DataPaths
+from bosetting_lib.sources.raw_manifest import check_manifest, manifest_files, read_manifest
 
 HEADER = "fil,datatype,kilde,lisens,referansedato,beskrivelse\n"
 

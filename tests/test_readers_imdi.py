@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 
 from bosetting_lib.errors import InputError
-from bosetting_lib.paths import DataPaths
-from bosetting_lib.readers import TIDY_COLUMNS, read_raw_table
-from bosetting_lib.readers.imdi import imdi_variable, read_imdi_table
-from bosetting_lib.register import Register
+from bosetting_lib.config.paths import DataPaths
+from bosetting_lib.sources.readers import TIDY_COLUMNS, read_raw_table
+from bosetting_lib.sources.readers.imdi import imdi_variable, read_imdi_table
+from bosetting_lib.sources.register import Register
 
 FIXTURES = Path(__file__).parent / "fixtures" / "readers"
 RAW_IMDI = DataPaths().raw / "imdi"

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from bosetting_lib.errors import InputError
-from bosetting_lib.readers import TIDY_COLUMNS, read_raw_table, translation_report
-from bosetting_lib.readers.jsonstat import read_jsonstat
-from bosetting_lib.register import STATUS_NOT_ALLOCATED, Register
+from bosetting_lib.sources.readers import TIDY_COLUMNS, read_raw_table, translation_report
+from bosetting_lib.sources.readers.jsonstat import read_jsonstat
+from bosetting_lib.sources.register import STATUS_NOT_ALLOCATED, Register
 
 FIXTURES = Path(__file__).parent / "fixtures" / "readers"
 CUBE = FIXTURES / "ssb_07459_jsonstat2.json"

@@ -8,11 +8,11 @@ import pandas as pd
 import pytest
 
 from bosetting_lib.errors import InputError
-from bosetting_lib.paths import DataPaths
-from bosetting_lib.readers import TIDY_COLUMNS, read_raw_table, translation_report
-from bosetting_lib.readers.statbank_csv import read_statbank_csv
-from bosetting_lib.readers.symbols import classify_region, decode_bytes, parse_cell, parse_number, sniff_delimiter
-from bosetting_lib.register import Register
+from bosetting_lib.config.paths import DataPaths
+from bosetting_lib.sources.readers import TIDY_COLUMNS, read_raw_table, translation_report
+from bosetting_lib.sources.readers.statbank_csv import read_statbank_csv
+from bosetting_lib.sources.cells import classify_region, decode_bytes, parse_cell, parse_number, sniff_delimiter
+from bosetting_lib.sources.register import Register
 
 FIXTURES = Path(__file__).parent / "fixtures" / "readers"
 BUNDLED = DataPaths().raw / "ssb" / "07459_folkemengde_kommuner_2020_2026.csv"

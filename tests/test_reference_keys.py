@@ -1,4 +1,4 @@
-"""Tests for bosetting_lib.reference_keys."""
+"""Tests for bosetting_lib.model.reference_keys."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bosetting_lib.allocation import apportion
+from bosetting_lib.model.allocation import apportion
 from bosetting_lib.errors import BosettingError
-from bosetting_lib.reference_keys import (
+from bosetting_lib.model.reference_keys import (
     KEY_LABELS_NB,
     KeyUnavailableError,
     continuity_shares,

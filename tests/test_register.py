@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from bosetting_lib.errors import BosettingError, InputError
-from bosetting_lib.paths import DataPaths
-from bosetting_lib.register import (
+from bosetting_lib.config.paths import DataPaths
+from bosetting_lib.sources.register import (
     STATUS_INCOMPLETE,
     STATUS_NOT_ALLOCATED,
     NameMatchError,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bosetting_lib.paths import PROJECT_ROOT
+from bosetting_lib.config.paths import PROJECT_ROOT
 
 # What papermill and the kernel write about when and how long a cell ran; nothing else is removed.
 PAPERMILL_TIMING = ("start_time", "end_time", "duration", "exception")
@@ -108,7 +108,7 @@ def test_executed_notebooks_show_where_the_folders_came_from(bundled_run):
 def test_portable_notebook_replaces_whole_run_folders_only(tmp_path):
     import nbformat
 
-    from bosetting_lib.export import make_notebook_portable, portable_replacements
+    from bosetting_lib.outputs.export import make_notebook_portable, portable_replacements
 
     root = tmp_path / "kjoring"
     staging = root / "ut" / ".kjoring-2026-abc"

@@ -1,4 +1,4 @@
-"""Tests for bosetting_lib.sensitivity: Dirichlet draws, vectorised apportionment, summaries."""
+"""Tests for bosetting_lib.model.sensitivity: Dirichlet draws, vectorised apportionment, summaries."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bosetting_lib.allocation import METHODS, apportion
-from bosetting_lib.sensitivity import (
+from bosetting_lib.model.allocation import METHODS, apportion
+from bosetting_lib.model.sensitivity import (
     _ranks,
     criterion_contributions,
     draw_allocations,

@@ -11,18 +11,18 @@ import pandas as pd
 import pytest
 
 from bosetting_lib.cli import main
-from bosetting_lib.context import RunContext
-from bosetting_lib.counties import county_override_file, resolve_county_params
+from bosetting_lib.steps.context import RunContext
+from bosetting_lib.run.counties import county_override_file, resolve_county_params
 from bosetting_lib.errors import InputError
-from bosetting_lib.indicators import IndicatorUnavailable, Inputs, immigrant_share, unemployment
-from bosetting_lib.ingest import TIDY_COLUMNS, ingest
-from bosetting_lib.params import Criterion, load_params
-from bosetting_lib.paths import PROJECT_ROOT, DataPaths
-from bosetting_lib.readers.nav import read_nav_monthly
-from bosetting_lib.readers.statbank_csv import read_statbank_csv
-from bosetting_lib.recommendation import compute_key, read_processed, recommend
-from bosetting_lib.register import Register
-from bosetting_lib.raw_manifest import read_manifest
+from bosetting_lib.model.indicators import IndicatorUnavailable, Inputs, immigrant_share, unemployment
+from bosetting_lib.steps.ingest import TIDY_COLUMNS, ingest
+from bosetting_lib.config.params import Criterion, load_params
+from bosetting_lib.config.paths import PROJECT_ROOT, DataPaths
+from bosetting_lib.sources.readers.nav import read_nav_monthly
+from bosetting_lib.sources.readers.statbank_csv import read_statbank_csv
+from bosetting_lib.steps.allocate import compute_key, read_processed, recommend
+from bosetting_lib.sources.register import Register
+from bosetting_lib.sources.raw_manifest import read_manifest
 
 RAW = PROJECT_ROOT / "data" / "raw"
 NAV_FILE = "nav/helt_ledige_telemark_kommuner_2022_2026_maaned.csv"

@@ -1,0 +1,1 @@
+"""Stage 3, the model: pure functions of DataFrames and parameters (no files, no run context)."""

@@ -1,0 +1,141 @@
+"""The rules that turn a key into numbers: 0 or at least the minimum, exceptions, caps from the feedback round,
+the county's adjustments, the unaccompanied minors, and the explanation line per municipality.
+
+Pure functions of DataFrames and parameters; no files and no run context.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from bosetting_lib.config.params import Params
+from bosetting_lib.errors import AllocationError
+from bosetting_lib.formatting import format_decimal, format_int, format_percent
+from bosetting_lib.model.allocation import apportion
+from bosetting_lib.model.indicators import Inputs
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The rounding rules of a run, bundled once: minimum, method, exceptions and the caps."""
+
+    minimum: int
+    method: str
+    exceptions: tuple[str, ...] = ()
+    caps: pd.Series | None = None
+
+    @classmethod
+    def from_params(cls, params: Params, caps: pd.Series | None = None) -> Rules:
+        return cls(params.minstetall, params.avrunding, tuple(params.unntak), caps)
+
+    def kwargs(self) -> dict:
+        """Keyword arguments for :func:`~bosetting_lib.model.allocation.apportion` and its siblings."""
+        return {"minimum": self.minimum, "maximum": self.caps, "method": self.method, "exceptions": list(self.exceptions)}
+
+
+def caps_from_feedback(feedback: pd.DataFrame, index: pd.Index) -> tuple[pd.Series, pd.Series]:
+    """(caps, minor capacities) on ``index`` from the feedback table: the stated maximum, 0 when declining, NaN = no cap."""
+    fb = feedback.set_index("kommunenummer").reindex(index)
+    caps = fb["kapasitet_maks"].astype("Float64")
+    declines = fb["avslar"].astype("boolean").fillna(False)
+    caps = caps.mask(declines, 0)
+    return caps.astype("float64"), fb["em_kapasitet"].astype("float64")
+
+
+def apply_adjustments(model: pd.Series, key: pd.Series, adjustments: pd.DataFrame, total: int, *, minimum: int,
+                      maximum: pd.Series | None, method: str, exceptions: list[str]) -> pd.Series:
+    """Fix the adjusted municipalities at their new numbers and re-apportion the rest of the total over the others."""
+    if adjustments.empty:
+        return model.copy()
+    fixed = {}
+    for row in adjustments.itertuples(index=False):
+        fixed[row.kommunenummer] = int(row.ny_verdi) if row.ny_verdi else int(model[row.kommunenummer]) + int(row.endring)
+    bad = {code: n for code, n in fixed.items() if n < 0 or (0 < n < minimum and code not in exceptions)}
+    if bad:
+        raise AllocationError("Justeringen gir et tall som bryter regelen om 0 eller minst "
+                              f"{minimum}: " + ", ".join(f"{c}: {n}" for c, n in bad.items()))
+    rest_total = total - sum(fixed.values())
+    if rest_total < 0:
+        raise AllocationError(f"Justeringene fordeler {sum(fixed.values())} personer, mer enn totaltallet {total}; "
+                              "tallene går ikke opp.")
+    others = key.index.difference(list(fixed), sort=False)
+    others = key.index[key.index.isin(others)]
+    rest = apportion(key.loc[others], rest_total, minimum=minimum,
+                     maximum=None if maximum is None else maximum.reindex(others), method=method,
+                     exceptions=[e for e in exceptions if e in others])
+    return pd.concat([rest, pd.Series(fixed, dtype="int64")]).reindex(key.index).astype("int64")
+
+
+def minors_total(params: Params, inputs: Inputs) -> tuple[int, str]:
+    """The unaccompanied-minors total: from the parameters, or estimated from the county's recent share."""
+    if params.enslige_mindreaarige is not None:
+        return params.enslige_mindreaarige, "fra parameterfilen"
+    settled = inputs.settled_refugees
+    if settled is None:
+        return 0, "ikke oppgitt, og ingen historikk for enslige mindreårige: ingen fordeling"
+    full = settled.loc[settled["aar"] < params.aar - 2]  # the latest year is partial
+    wide = full.pivot_table(index=["kommunenummer", "aar"], columns="variabel", values="verdi", aggfunc="sum")
+    # Municipality-years whose count of minors is suppressed leave both the numerator and the denominator, so the
+    # share is not biased low by the hidden 1-4s.
+    known = wide.dropna(subset=["bosatte_em", "bosatte_flyktninger"])
+    if known.empty or known["bosatte_flyktninger"].sum() == 0:
+        return 0, "ikke oppgitt, og ingen historikk for enslige mindreårige: ingen fordeling"
+    share = float(known["bosatte_em"].sum() / known["bosatte_flyktninger"].sum())
+    years = sorted(int(y) for y in known.index.get_level_values("aar").unique())
+    year_text = " og ".join([", ".join(map(str, years[:-1])), str(years[-1])]) if len(years) > 1 else str(years[0])
+    estimate = int(round(share * params.totalt))
+    hidden = int(len(wide) - len(known))
+    return estimate, (f"anslag: {format_percent(share, 1)} av de bosatte i fylket var enslige mindreårige i {year_text}, "
+                      f"ganget med totaltallet; {hidden} kommune-år med skjulte tall er holdt utenfor")
+
+
+def minors_able(inputs: Inputs, index: pd.Index, *, feedback_steers: bool) -> pd.Series:
+    """Municipalities able to take minors: they settled minors recently, or (when feedback steers) say so."""
+    able = pd.Series(False, index=index)
+    settled = inputs.settled_refugees
+    if settled is not None:
+        em = settled.loc[settled["variabel"] == "bosatte_em"]
+        # A suppressed count (":") means a few minors were settled, so the municipality has done it.
+        took = em.loc[(em["verdi"].fillna(0) > 0) | em["status"].eq(":").fillna(False).astype(bool), "kommunenummer"]
+        able[able.index.isin(took)] = True
+    if feedback_steers and inputs.feedback is not None:
+        says = inputs.feedback.set_index("kommunenummer")["em_kan_bosette"].astype("boolean").reindex(index)
+        able = able.mask(says.eq(True).fillna(False).astype(bool), True)
+        able = able.mask(says.eq(False).fillna(False).astype(bool), False)
+    return able
+
+
+def reason_lines(shares: pd.DataFrame, weights: dict[str, float], population: pd.Series, total: int,
+                 names: dict[str, str], final: pd.Series, status: pd.Series) -> pd.Series:
+    """One line per municipality: from a population-only split to its number, criterion by criterion (persons).
+
+    Each criterion moves the number by weight × (its share − the population share) × total; the two that move it
+    most are named, the rest are summed, and rounding to the rules closes the gap to the final number.
+    """
+    pop_share = population / population.sum()
+    push = pd.DataFrame({c: weights[c] * (shares[c] - pop_share) * total for c in shares.columns})
+    lines = {}
+    for code, row in push.iterrows():
+        start = pop_share[code] * total
+        named = row.abs().sort_values(ascending=False, kind="stable").index[:2]
+        parts = [f"Etter folketall alene: {format_decimal(start, 0)}"]
+        parts += [f"{names[c].lower()} {_signed(row[c])}" for c in named if abs(row[c]) >= 0.5]
+        rest = row.drop(named).sum()
+        if abs(rest) >= 0.5:
+            parts.append(f"andre kriterier {_signed(rest)}")
+        rounding = final[code] - (start + row.sum())
+        if status[code] != "fordelt etter nøkkelen":
+            parts.append(f"avrunding {_signed(rounding)} ({status[code]})")
+        elif abs(rounding) >= 1.5:
+            # Rounding others up to the minimum is paid for by the larger municipalities.
+            parts.append(f"avrunding og minstetallet for andre kommuner {_signed(rounding)}")
+        lines[code] = "; ".join(parts) + f". Resultat {format_int(final[code])}."
+    return pd.Series(lines)
+
+
+def _signed(value: float) -> str:
+    """A signed whole number of persons: '+12', '−5'."""
+    number = int(round(value))
+    return ("+" if number > 0 else "") + format_int(number) if number else "±0"

@@ -1,0 +1,265 @@
+"""Turn an executed run into the shareable outputs: the HTML report, the CSV for machines and the manifest."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from importlib import resources
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+from nbconvert import HTMLExporter
+
+from bosetting_lib.config.params import Params
+from bosetting_lib.config.paths import PROJECT_ROOT, DataPaths
+from bosetting_lib.formatting import format_percent, norwegian_text
+from bosetting_lib.outputs.excel import write_recommendation_workbook
+from bosetting_lib.outputs.method_text import method_text_nb
+from bosetting_lib.outputs.suppression import is_small_count
+from bosetting_lib.sources.raw_manifest import read_manifest
+from bosetting_lib.steps.tables import write_json
+
+TEMPLATE_NAME = "bosetting_html"
+# papermill and the kernel put run-specific values (times, ids) into the notebook; none of them may reach the HTML.
+_VOLATILE_METADATA = ("papermill", "execution")
+# papermill gives the cell it injects a random id; a fixed one keeps reruns byte-identical.
+INJECTED_CELL_ID = "injected-parameters"
+# How folders outside the project are shown in the executed notebooks: by the option that names them.
+FOLDER_LABELS = {"data": "<--data-dir>", "out": "<--out>", "notebooks": "<notatbøker>", "params": "<parametermappe>"}
+PORTABLE_NOTE = ("# Mappene er vist relativt til prosjektmappen, eller under valget som satte dem (<--data-dir>, <--out>),\n"
+                 "# så notatboken er lik uansett hvor kjøringen lå. Inndataenes SHA-256 står i manifest.json.")
+
+
+def template_dir() -> Path:
+    """The folder holding the project's own nbconvert templates."""
+    return Path(str(resources.files("bosetting_lib") / "templates"))
+
+
+def report_css() -> str:
+    """The report's stylesheet, embedded in the HTML."""
+    return (template_dir() / "report.css").read_text(encoding="utf-8")
+
+
+def _export_html(notebook_path: Path, title: str, exporter: HTMLExporter) -> str:
+    """Export with the project's own template, after dropping run-specific metadata (times, ids)."""
+    nb = nbformat.read(notebook_path, as_version=4)
+    for holder in (nb, *nb.cells):
+        for key in _VOLATILE_METADATA:
+            holder.metadata.pop(key, None)
+    body, _ = exporter.from_notebook_node(nb, resources={"report_title": title, "report_css": report_css()})
+    # Trailing whitespace differs between nbconvert versions; strip it for stable bytes.
+    return re.sub(r"[ \t]+\n", "\n", body)
+
+
+def notebook_to_report_html(notebook_path: Path, title: str) -> str:
+    """Export an executed notebook to self-contained HTML without code or prompts, with lang="nb"."""
+    exporter = HTMLExporter(template_name=TEMPLATE_NAME, extra_template_basedirs=[str(template_dir())],
+                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    return _export_html(notebook_path, title, exporter)
+
+
+def notebook_to_analysis_html(notebook_path: Path, title: str) -> str:
+    """Export an executed notebook with its code, for analysts; same offline template, code shown as plain text."""
+    exporter = HTMLExporter(template_name="bosetting_analyse", extra_template_basedirs=[str(template_dir())])
+    return _export_html(notebook_path, title, exporter)
+
+
+def _display_path(path: Path, roots: Iterable[tuple[Path, str]]) -> str:
+    """``path`` relative to the first root that holds it, prefixed by the root's label (no label: the project)."""
+    for root, label in roots:
+        try:
+            rel = path.relative_to(root).as_posix()
+        except ValueError:
+            continue
+        parts = [x for x in (label, rel) if x and x != "."]
+        return "/".join(parts) or "."
+    return path.name
+
+
+def portable_replacements(
+    *,
+    data_dir: Path,
+    staged_out: Path,
+    staged_processed: Path,
+    final_out: Path,
+    final_processed: Path,
+    out_root: Path,
+    notebook_dir: Path | None = None,
+    params_file: Path | None = None,
+) -> list[tuple[str, str]]:
+    """Absolute folder paths of a run and how the executed notebooks show them: relative to the project when inside
+    it (``data/processed/2026``), otherwise under the name of the option that set them (``<--data-dir>/...``).
+
+    Staging folders are shown as the final folders they are moved to. Longest paths first, so the most specific
+    folder wins.
+    """
+    roots = [(PROJECT_ROOT, "")]
+    roots += [(data_dir, FOLDER_LABELS["data"]), (out_root, FOLDER_LABELS["out"])]
+    if notebook_dir is not None:
+        roots.append((notebook_dir, FOLDER_LABELS["notebooks"]))
+    if params_file is not None:
+        roots.append((params_file.parent, FOLDER_LABELS["params"]))
+
+    def shown(path: Path) -> str:
+        for staged, final in ((staged_processed, final_processed), (staged_out, final_out)):
+            try:
+                path = final / path.relative_to(staged)
+                break
+            except ValueError:
+                continue
+        return _display_path(path, roots)
+
+    paths = [staged_processed, staged_out, final_processed, final_out, data_dir, out_root, PROJECT_ROOT]
+    paths += [p for p in (notebook_dir, params_file) if p is not None]
+    pairs: dict[str, str] = {}
+    for path in paths:
+        for variant in {path, path.resolve()}:
+            pairs.setdefault(str(variant), shown(path))
+    return sorted(pairs.items(), key=lambda kv: -len(kv[0]))
+
+
+def _replace_paths(value: object, pattern: re.Pattern[str], table: dict[str, str]) -> object:
+    if isinstance(value, str):
+        return pattern.sub(lambda m: table[m.group(0)], value)
+    if isinstance(value, list):
+        return [_replace_paths(v, pattern, table) for v in value]
+    if isinstance(value, dict):
+        return type(value)({k: _replace_paths(v, pattern, table) for k, v in value.items()})
+    return value
+
+
+def make_notebook_portable(notebook_path: Path, replacements: list[tuple[str, str]]) -> None:
+    """Rewrite an executed notebook so it does not depend on where the run's folders were.
+
+    Every absolute run folder (in the injected parameters, papermill's metadata and any output) is replaced as
+    :func:`portable_replacements` says, and the injected parameters cell gets a fixed id. Timing metadata stays:
+    the analysts' HTML and the report drop it.
+    """
+    nb = nbformat.read(notebook_path, as_version=4)
+    table = dict(replacements)
+    # A root only matches as a whole path: not inside /tmp/a/data2 or x/tmp/a/data.
+    alternatives = "|".join(re.escape(k) for k, _ in replacements)
+    pattern = re.compile(rf"(?<![\w.-])(?:{alternatives})(?![\w.-])") if replacements else None
+    if pattern is not None:
+        nb = nbformat.from_dict(_replace_paths(nb, pattern, table))
+    for cell in nb.cells:
+        if INJECTED_CELL_ID in cell.metadata.get("tags", []):
+            cell["id"] = INJECTED_CELL_ID
+            if PORTABLE_NOTE not in cell.source:
+                cell.source = cell.source.rstrip("\n") + "\n" + PORTABLE_NOTE + "\n"
+    nbformat.write(nb, notebook_path)
+
+
+def recommendation_table(processed_dir: Path) -> pd.DataFrame:
+    """The final recommendation as written by the allocation notebook."""
+    return pd.read_csv(processed_dir / "anbefaling.csv", dtype={"kommunenummer": str})
+
+
+# The machine-readable table for IMDi: stable column names, codes as four-digit strings, whole numbers.
+CSV_COLUMNS = ["kommunenummer", "kommune", "fylkesnummer", "fylke", "folketall", "modell", "justering", "anbefaling",
+               "herav_em", "endring_fra_anmodning", "status", "begrunnelse", "justering_begrunnelse"]
+
+
+def table_for_imdi(params: Params, processed_dir: Path) -> pd.DataFrame:
+    """The recommendation with the county columns first and history columns after, for CSV and Excel."""
+    table = recommendation_table(processed_dir)
+    table.insert(2, "fylkesnummer", params.fylkesnummer)
+    table.insert(3, "fylke", params.fylke or "")
+    history = [c for c in table.columns if c.split("_")[0] in ("anmodet", "vedtatt", "bosatte") and not c.endswith("_status")]
+    columns = [c for c in CSV_COLUMNS if c in table.columns] + history
+    out = table[columns].copy()
+    for column in history + ["folketall", "endring_fra_anmodning"]:
+        if column in out.columns:
+            out[column] = whole_or_decimal(out[column])
+    # The published symbol stands beside each history figure, so a suppressed ":" is never read as a missing zero;
+    # counts of settled persons from 1 to 4 are suppressed here too (the same rule as in the report).
+    for column in history:
+        status = table[f"{column}_status"] if f"{column}_status" in table.columns else pd.Series(pd.NA, index=table.index)
+        status = status.astype("str")
+        if column.startswith("bosatte_"):
+            small = is_small_count(out[column])
+            out.loc[small, column] = pd.NA
+            status = status.mask(small.astype(bool), ":")
+        out[f"{column}_status"] = status
+    return out
+
+
+def whole_or_decimal(values: pd.Series) -> pd.Series:
+    """Counts as whole numbers; a column holding a split municipality's share (e.g. Haram's part of Ålesund 2022)
+    keeps one decimal, so that an estimate is never passed off as a count."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    if ((numbers.dropna() % 1) == 0).all():
+        return numbers.astype("Int64")
+    return numbers.round(1).astype("Float64")
+
+
+def method_rows(params: Params, processed_dir: Path) -> list[tuple[str, str]]:
+    """Parameters, weights and rules for the Excel file's Metode sheet."""
+    meta = json.loads((processed_dir / "nokkel.json").read_text(encoding="utf-8"))
+    minors = json.loads((processed_dir / "enslige_mindreaarige.json").read_text(encoding="utf-8"))
+    rows = [("År", str(params.aar)), ("Fylke", f"{params.fylkesnummer} {params.fylke or ''}".strip()),
+            ("Totaltall", str(params.totalt)),
+            ("Herav enslige mindreårige", f"{minors['enslige_mindreaarige_totalt']} ({norwegian_text(minors['grunnlag'])})"),
+            ("Minstetall", str(params.minstetall)), ("Unntak fra minstetallet", ", ".join(params.unntak) or "ingen"),
+            ("Avrundingsmetode", params.avrunding), ("Avrundingsregel", method_text_nb(params.avrunding, params.minstetall))]
+    for c in params.kriterier:
+        used = meta["vekter"].get(c.id, 0.0)
+        rows.append((f"Kriterium: {c.navn}", f"vekt {format_percent(used, 0)} – indikator {c.indikator} "
+                                              f"(grunnlag {c.grunnlag}): {norwegian_text(c.beskrivelse)}"))
+    rows += [("Merknad", norwegian_text(note)) for note in meta["merknader"]]
+    rows += [("Nasjonalt kriterium", norwegian_text(text)) for text in params.nasjonale_kriterier]
+    return rows
+
+
+def export_outputs(
+    params: Params,
+    out_dir: Path,
+    processed_dir: Path,
+    manifest: dict,
+    data_paths: DataPaths,
+    *,
+    final_out: Path | None = None,
+    final_processed: Path | None = None,
+    notebook_dir: Path | None = None,
+) -> None:
+    """Write anbefaling.html, anbefaling.csv, anbefaling.xlsx, manifest.json and the notebooks as HTML into ``out_dir``.
+
+    ``out_dir`` and ``processed_dir`` may be staging folders; ``final_out`` and ``final_processed`` are where they
+    end up (by default ``<out>/<year>`` next to the staging folder and ``data/processed/<year>``). The executed
+    notebooks show those, relative to the project or to the option that named them, never an absolute path.
+    """
+    staging = out_dir.parent
+    out_root = staging.parent if staging.name.startswith(".kjoring") else staging
+    executed = sorted((out_dir / "notebooks").glob("*.ipynb"))
+    if notebook_dir is None and executed:
+        source = nbformat.read(executed[0], as_version=4).metadata.get("papermill", {}).get("input_path")
+        notebook_dir = Path(source).parent if source else None
+    replacements = portable_replacements(
+        data_dir=data_paths.data_dir, staged_out=out_dir, staged_processed=processed_dir,
+        final_out=final_out or out_root / str(params.aar), final_processed=final_processed or data_paths.processed(params.aar),
+        out_root=out_root, notebook_dir=notebook_dir, params_file=params.source,
+    )
+    for notebook in executed:
+        make_notebook_portable(notebook, replacements)
+
+    table = table_for_imdi(params, processed_dir)
+    table.to_csv(out_dir / "anbefaling.csv", index=False, lineterminator="\n")
+    headers = {"kommunenummer": "Kommunenummer", "kommune": "Kommune", "fylkesnummer": "Fylkesnummer", "fylke": "Fylke",
+               "folketall": f"Folketall 1.1.{params.aar - 1}", "modell": "Modellens tall", "justering": "Fylkets justering",
+               "anbefaling": f"Anbefaling {params.aar}", "herav_em": "Herav enslige mindreårige",
+               "endring_fra_anmodning": "Endring fra fjorårets anmodning", "status": "Status", "begrunnelse": "Begrunnelse",
+               "justering_begrunnelse": "Begrunnelse for justering"}
+    headers.update({c: c.replace("_", " ").capitalize() for c in table.columns if c not in headers})
+    sources = read_manifest(data_paths)
+    write_recommendation_workbook(out_dir / "anbefaling.xlsx", params, table,
+                                  {c: headers[c] for c in table.columns}, method_rows(params, processed_dir), sources)
+    title = f"Anbefaling om bosetting av flyktninger {params.aar} – {params.fylke or 'fylke ' + params.fylkesnummer}"
+    html = notebook_to_report_html(out_dir / "notebooks" / "04_rapport.ipynb", title)
+    (out_dir / "anbefaling.html").write_text(html, encoding="utf-8")
+    for notebook in sorted((out_dir / "notebooks").glob("*.ipynb")):
+        analysis = notebook_to_analysis_html(notebook, f"{notebook.stem} – {title}")
+        notebook.with_suffix(".html").write_text(analysis, encoding="utf-8")
+    write_json(manifest, out_dir / "manifest.json")
+

@@ -1,0 +1,812 @@
+"""The report's sections as HTML, built from the processed tables; the report notebook only displays them.
+
+Every data value is escaped (free text from municipalities included); numbers use the Norwegian format; every
+figure has alt text and a caption; every table a caption and header cells.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from bosetting_lib.steps.context import RunContext
+from bosetting_lib.feedback.read import public_feedback_table
+from bosetting_lib.outputs.figures import PALETTE, SERIES_COLOURS, SERIES_HATCHES, figure_html
+from bosetting_lib.formatting import format_change, format_decimal, format_int, format_percent, norwegian_text
+from bosetting_lib.outputs.method_text import method_text_nb
+from bosetting_lib.outputs.html import Column, Html, bullet_list, esc, heading, paragraph, table
+from bosetting_lib.sources.raw_manifest import read_manifest
+from bosetting_lib.model.history import history_years
+from bosetting_lib.sources.raw_manifest import used_rows
+from bosetting_lib.steps.tables import example_inputs, feedback_steers, read_document, read_optional, read_table
+
+from bosetting_lib.outputs.suppression import SUPPRESSION_THRESHOLD
+SUPPRESSION_NOTE = (
+    "«:» betyr at tallet er skjult av personvernhensyn (færre enn 5 personer). «-» betyr at kommunen ikke ble "
+    "anmodet, og derfor ikke fattet vedtak."
+)
+# Tables and figures are numbered in this order, skipping those a report does not have.
+TABLE_ORDER = ("anbefaling", "historikk", "bidrag", "usikkerhet", "scenarier", "referanse", "mindreaarige",
+               "justeringer", "etterproving", "omkoding", "indikatorer", "kilder")
+FIGURE_ORDER = ("sammenligning", "bidrag", "kart", "usikkerhet")
+SOURCE_NOTE = "Kilde: IMDi, SSB, egne beregninger."
+METHOD_NAMES = {"sainte-lague": "Sainte-Laguës metode", "dhondt": "d'Hondts metode", "largest-remainder": "største brøks metode"}
+
+
+def suppress_persons(value: object) -> str:
+    """A count of settled persons for publication: 1–4 becomes ':' so that small groups cannot be identified."""
+    if value is None or pd.isna(value):
+        return "–"
+    number = int(round(float(value)))
+    return ":" if 0 < number < SUPPRESSION_THRESHOLD else format_int(number)
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything the report shows, read from the run's processed folder."""
+
+    run: RunContext
+    table: pd.DataFrame
+    indicator_info: pd.DataFrame
+    contributions: pd.DataFrame
+    key_meta: dict
+    sensitivity: pd.DataFrame
+    scenarios: pd.DataFrame
+    reference: pd.DataFrame
+    minors: dict
+    feedback: pd.DataFrame | None
+    backtest: pd.DataFrame | None
+    backtest_summary: dict | None
+    sources: pd.DataFrame
+    manifest: dict
+    translation: pd.DataFrame | None = None
+    geography: pd.DataFrame | None = None
+
+    @property
+    def params(self):
+        return self.run.params
+
+    @property
+    def history_years(self) -> list[int]:
+        return history_years(self.table.columns, "anmodet", before=self.params.aar)
+
+    @property
+    def last_year(self) -> int | None:
+        return max(self.history_years) if self.history_years else None
+
+    @property
+    def county_name(self) -> str:
+        return self.params.fylke or f"fylke {self.params.fylkesnummer}"
+
+    @property
+    def criterion_names(self) -> dict[str, str]:
+        return {c.id: c.navn for c in self.params.kriterier}
+
+    @property
+    def example_files(self) -> list[str]:
+        """Example-data files among this run's own inputs (not every example file in the folder)."""
+        used = used_rows(self.sources, [*self.params.inndata_valgfrie.values(), self.params.inndata_folketall,
+                                        *self.params.inndata_imdi.values()])
+        return list(used.loc[used["datatype"] == "eksempel", "fil"])
+
+    @property
+    def present_tables(self) -> list[str]:
+        t = self.table
+        present = {"anbefaling", "historikk" if self.history_years else "", "bidrag", "usikkerhet", "scenarier",
+                   "referanse", "indikatorer", "kilder",
+                   "mindreaarige" if (t["herav_em"] > 0).any() else "",
+                   "justeringer" if (t["justering"] != 0).any() else "",
+                   "etterproving" if self.backtest is not None else "",
+                   "omkoding" if self.translation is not None and not self.translation.empty else ""}
+        return [k for k in TABLE_ORDER if k in present]
+
+    def table_no(self, key: str) -> int:
+        """The table's number in this report."""
+        return self.present_tables.index(key) + 1
+
+    def figure_no(self, key: str) -> int:
+        """The figure's number in this report."""
+        present = [k for k in FIGURE_ORDER if k != "kart" or self.has_map]
+        if self.last_year is None:
+            present = [k for k in present if k != "sammenligning"]
+        return present.index(key) + 1
+
+    @property
+    def has_map(self) -> bool:
+        """A point is known inside every municipality of the county (step 01's geography table)."""
+        return self.geography is not None and self.geography["punkt_i_flate_lat"].notna().all()
+
+    @property
+    def is_backtest(self) -> bool:
+        return self.backtest is not None
+
+
+def load_report_data(run: RunContext) -> ReportData:
+    """Read the processed tables (through the catalogue) and the raw data's manifest."""
+    out = run.processed_dir
+    contrib = read_table(out, "bidrag")
+    order = [c.id for c in run.params.kriterier if c.id in contrib.columns]
+    feedback = read_optional(out, "tilbakemeldinger")
+    translation = read_optional(out, "omkoding")
+    return ReportData(
+        run=run,
+        table=read_table(out, "anbefaling"),
+        indicator_info=read_table(out, "indikatorer_beskrivelse"),
+        contributions=contrib[order],
+        key_meta=read_document(out, "nokkel") or {},
+        sensitivity=read_table(out, "usikkerhet"),
+        scenarios=read_table(out, "scenarier"),
+        reference=read_table(out, "referansenokler"),
+        minors=read_document(out, "enslige_mindreaarige") or {},
+        feedback=None if feedback is None else public_feedback_table(feedback),
+        backtest=read_optional(out, "backtest"),
+        backtest_summary=read_document(out, "backtest"),
+        sources=read_manifest(run.data),
+        manifest=run.manifest(),
+        translation=None if translation is None or translation.empty else translation,
+        geography=read_optional(out, "geografi"),
+    )
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# First screen
+
+
+def title_block(data: ReportData) -> Html:
+    """Title, the recommendation in plain words, the key figures and the few messages that matter."""
+    p, t = data.params, data.table
+    zero = t.loc[t["anbefaling"] == 0, "kommune"].tolist()
+    weights = sorted(data.key_meta.get("vekter", {}).items(), key=lambda kv: -kv[1])
+    names = data.criterion_names
+    weight_text = ", ".join(f"{names.get(k, k).lower()} {format_percent(v, 0)}" for k, v in weights)
+    parts = [f"<h1>Anbefaling om bosetting av flyktninger i {p.aar} – {esc(data.county_name)}</h1>"]
+    if data.is_backtest:
+        summary = data.backtest_summary or {}
+        parts.append(
+            '<div class="banner" role="note"><strong>Etterprøving, ikke en anbefaling</strong>'
+            f"Denne rapporten viser hva modellen ville anbefalt for {p.aar}, laget som om det var våren før, og "
+            f"sammenligner med IMDis faktiske anmodning (se «Etterprøving»). Gjennomsnittlig avvik: "
+            f"{format_decimal(summary.get('gjennomsnittlig_absolutt_avvik'), 1)} personer per kommune.</div>")
+    parts.append(paragraph(
+        f"{data.county_name} fylkeskommune anbefaler at kommunene i fylket til sammen anmodes om å bosette "
+        f"{format_int(p.totalt)} flyktninger i {p.aar}. Tallet for hver kommune står i tabellen under. Tallene er "
+        f"regnet ut etter årets nasjonale kriterier med en åpen nøkkel ({weight_text}) og rundet av slik at hver "
+        f"kommune får 0 eller minst {p.minstetall} personer og summen blir nøyaktig {format_int(p.totalt)}.",
+        css="ingress"))
+    em = int(t["herav_em"].sum()) if "herav_em" in t.columns else 0
+    em_label = "Herav enslige mindreårige" + (" (anslag)" if data.params.enslige_mindreaarige is None else "")
+    figures = [("Samlet anbefaling", format_int(p.totalt) + " personer"), (em_label, format_int(em)),
+               ("Kommuner som anbefales å bosette", f"{format_int(len(t) - len(zero))} av {format_int(len(t))}")]
+    if data.last_year is not None:
+        figures.append((f"IMDis anmodning {data.last_year}", format_int(t[f"anmodet_{data.last_year}"].sum()) + " personer"))
+    parts.append('<ul class="nokkeltall">' + "".join(f"<li>{esc(k)}<strong>{v}</strong></li>" for k, v in figures) + "</ul>")
+    parts.append(heading(2, "Det viktigste", "viktigste"))
+    parts.append(bullet_list(key_messages(data)))
+    return Html("".join(parts))
+
+
+def _count_word(n: int) -> str:
+    words = {1: "Én", 2: "To", 3: "Tre", 4: "Fire", 5: "Fem", 6: "Seks", 7: "Sju", 8: "Åtte", 9: "Ni", 10: "Ti"}
+    return words.get(n, format_int(n))
+
+
+def _municipalities(n: int) -> str:
+    return "kommune" if n == 1 else "kommuner"
+
+
+def _names(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " og " + items[-1]
+
+
+def key_messages(data: ReportData) -> list[str]:
+    """The few messages a reader needs first, generated from the numbers."""
+    p, t = data.params, data.table
+    messages = []
+    if data.last_year is not None:
+        last = f"anmodet_{data.last_year}"
+        before, decided = int(t[last].sum()), t.get(f"vedtatt_{data.last_year}")
+        change = t["endring_fra_anmodning"].astype("float64")
+        frame = t.assign(d=change)
+        up = frame.loc[frame["d"] > 0].sort_values("d", ascending=False, kind="stable").head(3)
+        down = frame.loc[frame["d"] < 0].sort_values("d", kind="stable").head(3)
+        decided_text = (f"; kommunene vedtok til sammen {format_int(decided.sum())}" if decided is not None else "")
+        text = (f"Totaltallet endres med {format_change(p.totalt - before)} personer fra IMDis anmodning for "
+                f"{data.last_year} ({format_int(before)}{decided_text}).")
+        if len(up):
+            text += " Størst økning: " + ", ".join(f"{r.kommune} ({format_change(r.d)})" for r in up.itertuples()) + "."
+        if len(down):
+            text += " Størst nedgang: " + ", ".join(f"{r.kommune} ({format_change(r.d)})" for r in down.itertuples()) + "."
+        messages.append(text)
+    zero = t.loc[t["anbefaling"] == 0, "kommune"].tolist()
+    if zero:
+        messages.append(f"{_count_word(len(zero))} {_municipalities(len(zero))} anbefales 0 fordi andelen tilsvarer færre enn "
+                        f"{format_int(p.minstetall / 2)} personer (minstetallet er {p.minstetall}): {_names(zero)}.")
+    raised = t.loc[t["status"].eq("rundet opp til minstetallet"), "kommune"].tolist()
+    if raised:
+        messages.append(f"{_count_word(len(raised))} {_municipalities(len(raised))} er rundet opp til minstetallet på {p.minstetall}: "
+                        f"{_names(raised)}.")
+    adjusted = t.loc[t["justering"] != 0]
+    messages.append(f"Fylket har endret {len(adjusted)} av modellens tall (se «Fylkets egne justeringer»)."
+                    if len(adjusted) else "Fylket har ikke endret noen av modellens tall.")
+    influence = data.key_meta.get("befolkningens_innflytelse", {})
+    if influence.get("andel_vekt_fra_vedtak", 0) >= 0.5:
+        messages.append(
+            f"Fordelingen følger i stor grad kommunenes tidligere vedtak om bosetting: "
+            f"{format_percent(influence['andel_vekt_fra_vedtak'], 0)} av vekten regnes ut fra dem. Sentralitet, "
+            "fastlegekapasitet og bosatt andel av vedtaket justerer tallene (se «Slik er tallene laget»).")
+    s = data.sensitivity
+    border = s.loc[(s["zero_share"] > 0.05) & (s["zero_share"] < 0.95)]
+    typical = int(np.median((s["p90"] - s["p10"]).to_numpy()))
+    text = (f"Når vektene flyttes noen prosentpoeng, endres de fleste kommunenes tall med høyst "
+            f"{format_int(max(typical, 1))}–{format_int(max(typical, 1) + 2)} personer")
+    if len(border):
+        names_ = t.set_index("kommunenummer").loc[border.index, "kommune"].tolist()
+        text += (f". {_names(names_)} ligger på grensen mot minstetallet: med litt andre vekter får de 0 i stedet for "
+                 f"{p.minstetall} (i {format_percent(border['zero_share'].mean(), 0)} av trekkene i snitt)")
+    messages.append(text + ".")
+    if data.feedback is not None and "kapasitet_maks" in data.feedback.columns:
+        caps = data.feedback.set_index("kommunenummer")["kapasitet_maks"]
+        over = t.set_index("kommunenummer")["anbefaling"].gt(caps.reindex(t["kommunenummer"]).to_numpy())
+        if over.any():
+            example = " (eksempeldata; brukes ikke i tallene)" if not feedback_steers(data.run) else ""
+            messages.append(f"Anbefalingen er høyere enn det {over.sum()} kommuner selv har oppgitt som kapasitet{example}.")
+    return messages
+
+
+def example_banner(data: ReportData) -> Html:
+    """One visible banner when this run's inputs include example data, and whether it steers the numbers."""
+    examples = data.example_files
+    if not examples:
+        return Html("")
+    steering = data.params.bruk_eksempeldata
+    consequence = ("ANBEFALINGEN BYGGER DELVIS PÅ EKSEMPELDATA, fordi parameterfilen tar dem med (bruk_eksempeldata)."
+                   if steering else "De vises bare for å vise hvordan rapporten vil se ut, og påvirker ikke tallene.")
+    folders = sorted({f.rsplit("/", 1)[0] + "/" if "/" in f else f for f in examples})
+    return Html(
+        '<div class="banner" role="note"><strong>Inneholder eksempeldata</strong>'
+        f"Svarene fra kommunene i denne rapporten er oppdiktede eksempler, ikke ekte svar ({esc(', '.join(folders))}). "
+        f"{esc(consequence)}</div>"
+    )
+
+
+def section_titles(data: ReportData) -> list[tuple[str, str]]:
+    """(anchor, heading) of every section this report has, in order; the headings use the same texts."""
+    p = data.params
+    items = [("anbefaling", f"Anbefalt antall per kommune i {p.aar}")]
+    if data.last_year is not None:
+        items.append(("sammenligning", f"Sammenlignet med anmodningen for {data.last_year}"))
+    items += [("bidrag", "Hva hvert kriterium bidrar med"), ("kart", "Oversikt over fylket"),
+              ("usikkerhet", "Hvor sikre er tallene?"), ("scenarier", "Andre totaltall"),
+              ("referanse", "Andre fordelingsmodeller"), ("mindreaarige", "Enslige mindreårige"),
+              ("justeringer", "Fylkets egne justeringer"), ("tilbakemeldinger", "Tilbakemeldinger fra kommunene")]
+    if data.is_backtest:
+        items.append(("etterproving", "Etterprøving mot IMDis faktiske anmodning"))
+    items += [("metode", "Slik er tallene laget"), ("kilder", "Datakilder"), ("manifest", "Sporbarhet")]
+    return items
+
+
+def title_of(data: ReportData, anchor: str) -> str:
+    """A section's heading text."""
+    return dict(section_titles(data))[anchor]
+
+
+def contents(data: ReportData) -> Html:
+    """A table of contents with links to the sections (internal anchors only)."""
+    links = "".join(f'<li><a href="#{a}">{esc(t)}</a></li>' for a, t in section_titles(data))
+    return Html(f'<nav aria-label="Innhold"><h2 id="innhold">Innhold</h2><ol>{links}</ol></nav>')
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The table
+
+
+def _history_cell(variable: str, year: int):
+    def cell(row: pd.Series) -> str:
+        status = row.get(f"{variable}_{year}_status")
+        if isinstance(status, str) and status:
+            return esc(status)
+        value = row.get(f"{variable}_{year}")
+        return suppress_persons(value) if variable == "bosatte" else format_int(value)
+    return cell
+
+
+def recommendation_section(data: ReportData) -> Html:
+    """The recommendation for every municipality with minors, change and the reason; IMDi's history in a second table."""
+    p, t = data.params, data.table
+    columns = [Column("kommunenummer", "Nr.", numeric=False), Column("kommune", "Kommune", numeric=False),
+               Column("anbefaling", f"Anbefaling {p.aar}", css="anbefaling"),
+               Column("herav_em", "Herav enslige mindreårige")]
+    if data.last_year is not None:
+        columns.append(Column("endring_fra_anmodning", f"Endring fra anmodet {data.last_year}",
+                              formatter=lambda r: format_change(r["endring_fra_anmodning"])))
+    if data.feedback is not None and "kapasitet_maks" in data.feedback.columns:
+        caps = data.feedback.set_index("kommunenummer")["kapasitet_maks"]
+        t = t.assign(oppgitt_kapasitet=t["kommunenummer"].map(caps))
+        label = "Oppgitt kapasitet" + (" (eksempeldata)" if "tilbakemeldinger" in example_inputs(data.run) else "")
+        columns.append(Column("oppgitt_kapasitet", label))
+    columns += [Column("begrunnelse", "Hvorfor (personer)", numeric=False, css="tekst"),
+                Column("folketall", f"Folketall 1.1.{p.aar - 1}")]
+    totals = {"kommune": "Sum", "folketall": format_int(t["folketall"].sum()), "anbefaling": format_int(t["anbefaling"].sum()),
+              "herav_em": format_int(t["herav_em"].sum())}
+    if data.last_year is not None:
+        totals["endring_fra_anmodning"] = format_change(t["endring_fra_anmodning"].sum())
+    intro = ("Tabellen viser anbefalingen for hver kommune. «Hvorfor» går fra en fordeling bare etter folketall til "
+             "kommunens tall: hvor mange personer de viktigste kriteriene legger til eller trekker fra, og hva "
+             "avrundingen etter reglene gjør.")
+    return Html(
+        heading(2, title_of(data, "anbefaling"), "anbefaling") + paragraph(intro)
+        + table(t, columns, caption=f"Tabell {data.table_no('anbefaling')}. Anbefalt antall flyktninger per kommune i {p.aar}",
+                row_header="kommune", table_id="tabell-anbefaling", total_row=totals, note=SOURCE_NOTE)
+        + history_table(data)
+    )
+
+
+def history_table(data: ReportData) -> Html:
+    """IMDi's figures per municipality for the years the data has, newest first, with published symbols."""
+    if not data.history_years:
+        return Html("")
+    t = data.table
+    years = sorted(data.history_years, reverse=True)
+    columns = [Column("kommune", "Kommune", numeric=False)]
+    totals = {"kommune": "Sum"}
+    for year in years:
+        for variable, label in (("anmodet", "Anmodet"), ("vedtatt", "Vedtatt"), ("bosatte", "Bosatte")):
+            if f"{variable}_{year}" in t.columns:
+                columns.append(Column(f"{variable}_{year}", f"{label} {year}", formatter=_history_cell(variable, year)))
+                if variable != "bosatte":
+                    totals[f"{variable}_{year}"] = format_int(t[f"{variable}_{year}"].sum())
+    first, last = min(data.history_years), max(data.history_years)
+    gaps = [y for y in range(first, last) if y not in data.history_years]
+    gap_text = (f" IMDis tabell over anmodet og vedtatt for {', '.join(map(str, gaps))} finnes ikke per kommune." if gaps else "")
+    return Html(table(t, columns, caption=f"Tabell {data.table_no('historikk')}. IMDis tall per kommune {first}–{last}",
+                      row_header="kommune", table_id="tabell-historikk", total_row=totals,
+                      note=SUPPRESSION_NOTE + gap_text + " Summen av bosatte er utelatt fordi skjulte tall mangler. Kilde: IMDi."))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Figures
+
+
+def figure_against_last_year(data: ReportData) -> Html:
+    """Change from last year's request per municipality, as a diverging dot plot with the numbers written out."""
+    if data.last_year is None:
+        return Html("")
+    year = data.last_year
+    t = data.table.assign(endring=lambda f: f["endring_fra_anmodning"].astype("float64")).sort_values(
+        ["endring", "kommunenummer"], kind="stable")
+    fig, ax = plt.subplots(figsize=(8, max(4, 0.24 * len(t))))
+    y = np.arange(len(t))
+    up = t["endring"] >= 0
+    ax.axvline(0, color="#555555", linewidth=0.8)
+    ax.hlines(y, 0, t["endring"], color="#bbbbbb", linewidth=1)
+    ax.scatter(t.loc[up, "endring"], y[up.to_numpy()], marker="^", color=PALETTE["blue"], zorder=3, label="Flere enn anmodet")
+    ax.scatter(t.loc[~up, "endring"], y[~up.to_numpy()], marker="v", color=PALETTE["vermillion"], zorder=3, label="Færre enn anmodet")
+    for yi, row in zip(y, t.itertuples()):
+        text = f"{format_change(row.endring)}  ({format_int(getattr(row, f'anmodet_{year}'))} → {format_int(row.anbefaling)})"
+        ax.annotate(text, (row.endring, yi), textcoords="offset points", xytext=(6 if row.endring >= 0 else -6, -3),
+                    ha="left" if row.endring >= 0 else "right", fontsize=7)
+    ax.set_yticks(list(y), t["kommune"].tolist())
+    ax.set_xlabel(f"Endring i personer fra anmodet {year} til anbefalt {data.params.aar}")
+    lo, hi = float(t["endring"].min()), float(t["endring"].max())
+    pad = max(hi - lo, 1) * 0.35
+    ax.set_xlim(min(lo, 0) - pad, max(hi, 0) + pad)
+    ax.legend(loc="lower right", frameon=False)
+    n_up, n_down = int((t["endring"] > 0).sum()), int((t["endring"] < 0).sum())
+    alt = (f"Diagram med én rad per kommune som viser endringen fra IMDis anmodning for {year} til anbefalingen for "
+           f"{data.params.aar}, med tallene skrevet ved hvert punkt. {n_up} kommuner får flere, {n_down} færre. Størst økning: "
+           f"{t.iloc[-1]['kommune']} ({format_change(t.iloc[-1]['endring'])}); størst nedgang: {t.iloc[0]['kommune']} "
+           f"({format_change(t.iloc[0]['endring'])}). Alle tallene står i tabell {data.table_no('anbefaling')}.")
+    caption = (f"Figur {data.figure_no('sammenligning')}. Endring fra IMDis anmodning {year} til anbefalingen {data.params.aar} "
+               f"(trekant opp: flere, trekant ned: færre), med anmodet → anbefalt i parentes. Totaltallet var "
+               f"{format_int(t[f'anmodet_{year}'].sum())} i {year} og er {format_int(data.params.totalt)} i {data.params.aar}. "
+               "Kilde: IMDi, egne beregninger.")
+    return Html(heading(2, title_of(data, "sammenligning"), "sammenligning")
+                + figure_html(fig, alt=alt, caption=caption, figure_id="figur-mot-fjoraaret"))
+
+
+def figure_contributions(data: ReportData) -> Html:
+    """Stacked bars: how many persons each criterion contributes to each municipality's number."""
+    contrib = data.contributions
+    names = data.criterion_names
+    t = data.table.set_index("kommunenummer")
+    order = t["anbefaling"].sort_values(kind="stable").index
+    c = contrib.reindex(order)
+    fig, ax = plt.subplots(figsize=(8.5, max(4, 0.26 * len(c))))
+    left = np.zeros(len(c))
+    y = np.arange(len(c))
+    for i, criterion in enumerate(c.columns):
+        ax.barh(y, c[criterion], left=left, color=SERIES_COLOURS[i % len(SERIES_COLOURS)], edgecolor="white",
+                hatch=SERIES_HATCHES[i % len(SERIES_HATCHES)], label=names.get(criterion, criterion), linewidth=0.5)
+        left += c[criterion].to_numpy()
+    for yi, total in enumerate(left):
+        ax.annotate(format_int(total), (total, yi), textcoords="offset points", xytext=(4, -3), fontsize=7)
+    ax.set_yticks(list(y), t.loc[order, "kommune"].tolist())
+    ax.set_xlabel("Personer")
+    ax.legend(loc="lower right", frameon=False, fontsize=8)
+    biggest = c.sum(axis=0).sort_values(ascending=False)
+    alt = ("Liggende stolpediagram med én stolpe per kommune, delt i farge og mønster etter kriterium. Stolpens lengde er "
+           "kommunens anbefalte antall, og hver del viser hvor mange personer kriteriet står for. Til sammen for fylket "
+           "står " + ", ".join(f"{names.get(k, k).lower()} for om lag {format_int(v)}" for k, v in biggest.items())
+           + f" personer. Tallene per kommune står i tabell {data.table_no('bidrag')}.")
+    caption = (f"Figur {data.figure_no('bidrag')}. Hva hvert kriterium bidrar med til hver kommunes tall (personer). "
+               "Kommunens anbefalte antall er fordelt på kriteriene i forhold til vekt × kommunens andel. For kommuner som "
+               f"er rundet opp til {data.params.minstetall} eller ned til 0, er bidragene skalert til det avrundede tallet. "
+               "Kilde: egne beregninger.")
+    rows = c.round(1).join(t[["kommune", "anbefaling"]]).reset_index().sort_values("kommunenummer")
+    columns = [Column("kommune", "Kommune", numeric=False)] + [
+        Column(k, names.get(k, k), formatter=lambda r, k=k: format_decimal(r[k], 1)) for k in c.columns
+    ] + [Column("anbefaling", "Anbefaling")]
+    return Html(
+        heading(2, title_of(data, "bidrag"), "bidrag")
+        + figure_html(fig, alt=alt, caption=caption, figure_id="figur-bidrag")
+        + table(rows, columns, caption=f"Tabell {data.table_no('bidrag')}. Personer per kriterium og kommune (desimaler fordi bidragene er andeler av hele personer)",
+                row_header="kommune", table_id="tabell-bidrag")
+    )
+
+
+def figure_map(data: ReportData) -> Html:
+    """A map-like overview: each municipality at a point inside it, the circle's area proportional to its number."""
+    t = data.table.set_index("kommunenummer")
+    if data.geography is None:
+        return Html(heading(2, title_of(data, "kart"), "kart") + paragraph("Koordinater for kommunene mangler, så oversikten er utelatt."))
+    points = data.geography.set_index("kommunenummer").reindex(t.index)
+    if points["punkt_i_flate_lat"].isna().any():
+        return Html(heading(2, title_of(data, "kart"), "kart")
+                    + paragraph("Koordinater finnes ikke for alle kommunene i fylket, så oversikten er utelatt."))
+    lat, lon = points["punkt_i_flate_lat"].astype(float), points["punkt_i_flate_lon"].astype(float)
+    fig, ax = plt.subplots(figsize=(7, 7))
+    sizes = t["anbefaling"].astype(float)
+    ax.scatter(lon, lat, s=np.where(sizes > 0, sizes * 1.6 + 10, 12), marker="o",
+               facecolors=np.where(sizes > 0, PALETTE["sky"], "none"), edgecolors=PALETTE["black"], linewidths=0.7)
+    for code in t.index:
+        label = f"{t.loc[code, 'kommune']} {format_int(sizes[code])}"
+        ax.annotate(label, (lon[code], lat[code]), textcoords="offset points", xytext=(5, 3), fontsize=6.5)
+    ax.set_aspect(1 / np.cos(np.deg2rad(lat.mean())))
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.text(0.01, 0.01, "Nord er opp. Punktene er ikke tegnet på et kart med grenser.", transform=ax.transAxes, fontsize=7,
+            color="#555555")
+    alt = ("Punktoversikt over fylket med én sirkel per kommune, plassert i kommunen og merket med navn og anbefalt antall. "
+           "Sirkelens areal følger antallet; kommuner med 0 har en tom liten sirkel. De største tallene ligger i og rundt "
+           f"{t['anbefaling'].idxmax() and t.loc[t['anbefaling'].idxmax(), 'kommune']}.")
+    caption = (f"Figur {data.figure_no('kart')}. Anbefalt antall per kommune vist i et punkt inne i hver kommune (beregnet fra Kartverkets "
+               "kommunegrenser 2024). Kilde: Kartverket, egne beregninger.")
+    return Html(heading(2, title_of(data, "kart"), "kart") + figure_html(fig, alt=alt, caption=caption, figure_id="figur-kart"))
+
+
+def sensitivity_section(data: ReportData) -> Html:
+    """How much each number moves when the weights move: ranges over the draws, and rank stability."""
+    p = data.params
+    s = data.sensitivity.join(data.table.set_index("kommunenummer")[["kommune"]])
+    s = s.sort_values("base", kind="stable")
+    fig, ax = plt.subplots(figsize=(8, max(4, 0.24 * len(s))))
+    y = np.arange(len(s))
+    # Shown relative to the recommendation, so that a small municipality's range is as visible as a large one's.
+    ax.axvline(0, color="#555555", linewidth=0.8)
+    ax.hlines(y, s["p10"] - s["base"], s["p90"] - s["base"], color=PALETTE["blue"], linewidth=3, label="10.–90. persentil")
+    ax.scatter(np.zeros(len(s)), y, marker="|", s=120, color=PALETTE["black"], label="Anbefaling (valgte vekter)", zorder=3)
+    for yi, row in zip(y, s.itertuples()):
+        ax.annotate(f"{format_int(row.base)} ({format_int(row.p10)}–{format_int(row.p90)})", (max(row.p90 - row.base, 0), yi),
+                    textcoords="offset points", xytext=(6, -3), fontsize=7)
+    ax.set_yticks(list(y), s["kommune"].tolist())
+    ax.set_xlabel("Personer over eller under anbefalingen")
+    lo, hi = float((s["p10"] - s["base"]).min()), float((s["p90"] - s["base"]).max())
+    ax.set_xlim(min(lo, -1) * 1.3, max(hi, 1) * 2.2)
+    ax.grid(axis="x", color="#dddddd")
+    ax.legend(loc="lower right", frameon=False)
+    spread = (s["p90"] - s["p10"])
+    widest = s.assign(spenn=spread).sort_values("spenn", ascending=False, kind="stable").head(5)
+    alt = (f"Intervalldiagram med én rad per kommune: en strek fra 10. til 90. persentil av kommunens antall når vektene "
+           f"trekkes tilfeldig rundt de valgte ({format_int(p.usikkerhet_trekk)} trekk), og et loddrett merke ved anbefalingen. "
+           "Størst spenn har " + ", ".join(f"{r.kommune} ({format_int(r.p10)}–{format_int(r.p90)})" for r in widest.itertuples()) + ".")
+    caption = (f"Figur {data.figure_no('usikkerhet')}. Hvor mye hver kommunes tall flytter seg når vektene varieres rundt de "
+               f"valgte ({format_int(p.usikkerhet_trekk)} tilfeldige trekk av vektene fra en Dirichlet-fordeling med "
+               f"konsentrasjon {format_int(p.usikkerhet_konsentrasjon)}: en vekt på {format_percent(0.2, 0)} varierer da typisk med "
+               f"±{format_decimal(100 * (0.2 * 0.8 / (p.usikkerhet_konsentrasjon + 1)) ** 0.5, 0)} prosentpoeng; fast "
+               "startverdi, så trekkene blir like hver gang). Anbefaling og 10.–90. persentil står ved hver kommune. "
+               "Kilde: egne beregninger.")
+    rows = widest.reset_index()
+    cols = [Column("kommune", "Kommune", numeric=False), Column("base", "Anbefaling"), Column("p10", "10. persentil"),
+            Column("p50", "Median"), Column("p90", "90. persentil"),
+            Column("zero_share", "Andel trekk med 0", formatter=lambda r: format_percent(r["zero_share"], 0))]
+    return Html(
+        heading(2, title_of(data, "usikkerhet"), "usikkerhet")
+        + paragraph("Vektene er et politisk valg. For å vise hvor mye valget betyr, er vektene trukket tilfeldig rundt de "
+                    "valgte mange ganger, og fordelingen regnet ut på nytt for hvert trekk med de samme reglene.")
+        + figure_html(fig, alt=alt, caption=caption, figure_id="figur-usikkerhet")
+        + table(rows, cols, caption=f"Tabell {data.table_no('usikkerhet')}. De fem kommunene med størst spenn når vektene varieres",
+                row_header="kommune", table_id="tabell-usikkerhet")
+    )
+
+
+def scenario_section(data: ReportData) -> Html:
+    """The allocation under each county total in the parameters."""
+    sc = data.scenarios
+    wide = sc.pivot(index="kommunenummer", columns="totalt", values="antall")
+    t = data.table.set_index("kommunenummer")[["kommune"]].join(wide).reset_index()
+    totals = sorted(sc["totalt"].unique())
+    cols = [Column("kommune", "Kommune", numeric=False)] + [
+        Column(tot, f"Totalt {format_int(tot)}" + (" (valgt)" if tot == data.params.totalt else "")) for tot in totals]
+    notes = sc.loc[sc["merknad"].fillna("") != "", ["totalt", "merknad"]].drop_duplicates()
+    note_text = " ".join(f"Totalt {format_int(r.totalt)}: {norwegian_text(r.merknad)}" for r in notes.itertuples())
+    sums = {tot: format_int(wide[tot].sum()) for tot in totals}
+    return Html(
+        heading(2, title_of(data, "scenarier"), "scenarier")
+        + paragraph(f"Behovet er usikkert og endres ofte i løpet av året (i 2022 fra {format_int(5500)} til "
+                    f"{format_int(35000)} nasjonalt, i 2025 kuttet fra {format_int(18900)} til {format_int(12640)}). Tabellen viser fordelingen med samme nøkkel og regler for andre "
+                    "totaltall. Et høyere totaltall gir aldri en kommune færre personer, med ett unntak: når en kommune går "
+                    f"fra 0 til {data.params.minstetall}, kan andre kommuner til sammen få opptil "
+                    f"{data.params.minstetall - 1} færre.")
+        + table(t, cols, caption=f"Tabell {data.table_no('scenarier')}. Fordeling per kommune ved ulike totaltall for fylket", row_header="kommune",
+                table_id="tabell-scenarier", total_row={"kommune": "Sum", **sums}, note=note_text or None)
+    )
+
+
+def reference_section(data: ReportData) -> Html:
+    """The recommendation beside the reference keys used elsewhere, under the same rounding rules."""
+    ref = data.reference
+    available = ref.loc[ref["kommunenummer"].notna() & (ref["kommunenummer"] != "")]
+    left_out = ref.loc[ref["kommunenummer"].isna() | (ref["kommunenummer"] == "")]
+    wide = available.pivot(index="kommunenummer", columns="nokkel", values="antall")
+    labels = {k: norwegian_text(v) for k, v in available.drop_duplicates("nokkel").set_index("nokkel")["navn"].items()}
+    t = data.table.set_index("kommunenummer")[["kommune", "anbefaling"]].join(wide).reset_index()
+    cols = [Column("kommune", "Kommune", numeric=False), Column("anbefaling", "Anbefaling", css="anbefaling")] + [
+        Column(k, labels[k]) for k in wide.columns]
+    pieces = [heading(2, title_of(data, "referanse"), "referanse"),
+              paragraph("Til sammenligning er totaltallet fordelt med nøkler som brukes andre steder, med de samme "
+                        "avrundingsreglene. Forskjellene viser hva årets kriterier betyr i praksis."),
+              table(t, cols, caption=f"Tabell {data.table_no('referanse')}. Anbefalingen sammenlignet med referansenøkler", row_header="kommune",
+                    table_id="tabell-referanse")]
+    used = available.loc[available["merknad"].fillna("") != ""].drop_duplicates("nokkel")
+    if len(used):
+        pieces.append(paragraph("Grunnlag: " + " ".join(f"{labels[r.nokkel]}: {norwegian_text(r.merknad)}"
+                                                        for r in used.itertuples())))
+    if len(left_out):
+        pieces.append(paragraph("Utelatt: " + " ".join(f"{norwegian_text(r.navn)}: {norwegian_text(r.merknad)}"
+                                                       for r in left_out.itertuples())))
+    return Html("".join(pieces))
+
+
+def minors_section(data: ReportData) -> Html:
+    """Unaccompanied minors: the total, how it was set, and who gets them."""
+    t = data.table
+    total = data.minors.get("enslige_mindreaarige_totalt", 0)
+    basis = norwegian_text(data.minors.get("grunnlag", ""))
+    rows = t.loc[t["herav_em"] > 0]
+    able = int(t["kan_ta_em"].astype(bool).sum()) if "kan_ta_em" in t.columns else 0
+    text = (f"Av totaltallet er {format_int(total)} enslige mindreårige ({basis}). Fordi små tall er skjult i kildene, er et "
+            "anslag usikkert; fylket kan sette tallet i parameterfilen (enslige_mindreaarige). De fordeles bare på kommuner som kan ta "
+            f"imot dem ({able} kommuner: de som har bosatt enslige mindreårige de siste årene, eller som selv sier at de "
+            "kan når tilbakemeldingene brukes), i forhold til kommunens samlede tall, aldri over kommunens oppgitte "
+            "kapasitet for enslige mindreårige og aldri over kommunens samlede tall.")
+    cols = [Column("kommune", "Kommune", numeric=False), Column("anbefaling", "Anbefaling i alt"),
+            Column("herav_em", "Herav enslige mindreårige")]
+    body = table(rows, cols, caption=f"Tabell {data.table_no('mindreaarige')}. Kommuner som anbefales å bosette enslige mindreårige",
+                 row_header="kommune", table_id="tabell-em") if len(rows) else paragraph("Ingen kommuner får enslige mindreårige.")
+    return Html(heading(2, title_of(data, "mindreaarige"), "mindreaarige") + paragraph(text) + body)
+
+
+def adjustments_section(data: ReportData) -> Html:
+    """The county's own adjustments after the model, side by side with the model's number and the reason."""
+    t = data.table
+    adjusted = t.loc[t["justering"] != 0]
+    head = heading(2, title_of(data, "justeringer"), "justeringer")
+    if adjusted.empty:
+        return Html(head + paragraph("Fylket har ikke endret noen av modellens tall. Justeringer føres i en egen fil "
+                                     "(kommune, nytt tall eller endring, begrunnelse, hvem som besluttet) og vises her."))
+    cols = [Column("kommune", "Kommune", numeric=False), Column("modell", "Modellens tall"),
+            Column("justering", "Justering", formatter=lambda r: format_change(r["justering"])),
+            Column("anbefaling", "Anbefaling"), Column("justering_begrunnelse", "Begrunnelse", numeric=False),
+            Column("justering_besluttet_av", "Besluttet av", numeric=False)]
+    others = t.loc[(t["justering"] == 0) & (t["modell"] != t["anbefaling"])]
+    return Html(head + paragraph("Fylket har endret modellens tall for kommunene under. Resten av totaltallet er fordelt på nytt "
+                                 "på de andre kommunene med de samme reglene, slik at summen fortsatt stemmer.")
+                + table(adjusted, cols, caption=f"Tabell {data.table_no('justeringer')}. Fylkets endringer av modellens tall", row_header="kommune", table_id="tabell-justeringer")
+                + (paragraph(f"{len(others)} andre kommuner fikk et annet tall da resten ble fordelt på nytt.") if len(others) else ""))
+
+
+def feedback_section(data: ReportData) -> Html:
+    """Who answered the feedback round and who did not, with a short profile of each answer (escaped, no contacts)."""
+    head = heading(2, title_of(data, "tilbakemeldinger"), "tilbakemeldinger")
+    fb = data.feedback
+    if fb is None:
+        return Html(head + paragraph("Det er ikke lest inn tilbakemeldinger fra kommunene dette året."))
+    example = "tilbakemeldinger" in example_inputs(data.run)
+    answered = fb.loc[fb["svart"].astype(bool)]
+    missing = fb.loc[~fb["svart"].astype(bool), "kommune"].tolist()
+    parts = [head]
+    parts.append(paragraph(f"{len(answered)} av {len(fb)} kommuner har svart. "
+                           + (f"Ikke svart: {', '.join(missing)}." if missing else "Alle har svart.")))
+    steering = feedback_steers(data.run)
+    parts.append(paragraph("Oppgitt kapasitet brukes som øvre grense for kommunens tall, og kommuner som ikke ønsker å "
+                           "bosette får 0." if steering else
+                           ("Svarene under er oppdiktede eksempler (se banneret øverst) og brukes ikke i tallene."
+                            if example else "Svarene brukes ikke i beregningen av tallene i år.")))
+    for row in answered.sort_values("kommunenummer").itertuples():
+        items = []
+        def add(label: str, value: object) -> None:
+            if value is not None and not pd.isna(value) and str(value).strip():
+                items.append(f"<dt>{esc(label)}</dt><dd>{esc(value)}</dd>")
+        capacity = row.kapasitet_tekst if not pd.isna(row.kapasitet_tekst) else None
+        if capacity is not None and not pd.isna(row.kapasitet_maks) and str(int(row.kapasitet_maks)) not in str(capacity):
+            capacity = f"{capacity} (tolket som {format_int(row.kapasitet_maks)})"
+        add("Kapasitet (oppgitt)", capacity)
+        add("Ønske", row.onske)
+        add("Kan bosette enslige mindreårige", _yes_no(row.em_kan_bosette))
+        add("Kapasitet for enslige mindreårige", None if pd.isna(row.em_kapasitet) else format_int(row.em_kapasitet))
+        add("Kvalifiseringstilbud med resultater", row.kvalifiseringstilbud)
+        add("Interkommunalt samarbeid", row.samarbeid)
+        add("Om samarbeidet", row.samarbeid_tekst)
+        add("Behov for arbeidskraft", row.arbeidskraftbehov)
+        add("Merknad", row.flagg)
+        parts.append(f'<section class="profil"><h3 id="profil-{esc(row.kommunenummer)}">{esc(row.kommune)}</h3><dl>{"".join(items)}</dl></section>')
+    return Html("".join(parts))
+
+
+def _yes_no(value: object) -> str | None:
+    """'Ja'/'Nei' for a yes/no answer however the CSV round trip typed it; None when not answered."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    text = str(value).strip().casefold()
+    return {"true": "Ja", "ja": "Ja", "1": "Ja", "false": "Nei", "nei": "Nei", "0": "Nei"}.get(text)
+
+
+def backtest_section(data: ReportData) -> Html:
+    """How the model compares with IMDi's actual request for the year, against simple baselines."""
+    if data.backtest is None or data.backtest_summary is None:
+        return Html("")
+    s, b = data.backtest_summary, data.backtest
+    p = data.params
+    names = data.table.set_index("kommunenummer")["kommune"]
+    labels = {"modell": "Modellen (årets kriterier)", "continuity": "Kontinuitet (fjorårets anmodning skalert)",
+              "population": "Bare folketall", "nrw": "Nordrhein-Westfalen", "sweden": "Svensk modell", "denmark": "Dansk modell"}
+    compare = pd.DataFrame([{"nokkel": labels.get(k, k), "avvik": v} for k, v in s.get("sammenligning", {}).items()])
+    cols = [Column("kommune", "Kommune", numeric=False), Column("modell", "Modellen"),
+            Column("faktisk_anmodet", "IMDis anmodning"),
+            Column("avvik", "Avvik", formatter=lambda r: format_change(r["avvik"]))]
+    zero_parts = []
+    if s.get("modell_0_imdi_over_0"):
+        zero_parts.append("modellen 0, IMDi over 0: " + _names([names[c] for c in s["modell_0_imdi_over_0"]]))
+    if s.get("modell_over_0_imdi_0"):
+        zero_parts.append("modellen over 0, IMDi 0: " + _names([names[c] for c in s["modell_over_0_imdi_0"]]))
+    parts = [
+        heading(2, title_of(data, "etterproving"), "etterproving"),
+        paragraph(f"IMDis faktiske anmodning for {p.aar} finnes i dataene. Rangkorrelasjonen sier hvor likt modellen og IMDi "
+                  f"rangerer kommunene (1 er helt likt): {format_decimal(s['rangkorrelasjon'], 2)}. Gjennomsnittlig avvik er "
+                  f"{format_decimal(s['gjennomsnittlig_absolutt_avvik'], 1)} personer per kommune, etter at IMDis tall er "
+                  "skalert til samme totaltall. Tabellen under sammenligner med enkle nøkler."),
+        paragraph("Totaltallet er IMDis anmodning etter eventuelle endringer i løpet av året, og noen av tallene modellen "
+                  "bruker (for eksempel bosatte det siste året) var ikke kjent våren før. Etterprøvingen tester derfor "
+                  "fordelingen, ikke hvor godt totaltallet kunne forutses."),
+    ]
+    if not compare.empty:
+        parts.append(table(compare, [Column("nokkel", "Fordeling", numeric=False),
+                                     Column("avvik", "Gjennomsnittlig avvik (personer)", formatter=lambda r: format_decimal(r["avvik"], 1))],
+                           caption=f"Tabell {data.table_no('etterproving')}. Avvik fra IMDis anmodning {p.aar}, modellen og enkle nøkler",
+                           row_header="nokkel", table_id="tabell-etterproving-sammenligning"))
+    if zero_parts:
+        parts.append(paragraph("Uenige om 0: " + "; ".join(zero_parts) + "."))
+    parts.append(table(b.head(8), cols, caption=f"De største avvikene mellom modellen og IMDis anmodning {p.aar}",
+                       row_header="kommune", table_id="tabell-etterproving"))
+    return Html("".join(parts))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Method, sources, manifest
+
+
+def method_section(data: ReportData) -> Html:
+    """How the numbers were made, in plain Norwegian: criteria, weights, indicators, rounding, missing data."""
+
+    p = data.params
+    weights = data.key_meta.get("vekter", {})
+    criteria = [f"{c.navn} – vekt {format_percent(weights.get(c.id, 0), 0)}"
+                + (f" (satt til {format_percent(c.vekt, 0)})" if abs(weights.get(c.id, 0) - c.vekt) > 1e-9 else "")
+                + f": {norwegian_text(c.beskrivelse)}" for c in p.kriterier]
+    info = data.indicator_info.assign(datatype=lambda f: f["datatype"].map({"ekte": "ekte", "eksempel": "EKSEMPELDATA"}))
+    indicator_rows = table(
+        info, [Column("navn", "Indikator", numeric=False), Column("beskrivelse", "Hva den måler", numeric=False),
+               Column("kilde", "Kilde", numeric=False), Column("aar", "År", numeric=False),
+               Column("enhet", "Enhet", numeric=False), Column("datatype", "Data", numeric=False),
+               Column("manglende", "Når tall mangler", numeric=False)],
+        caption=f"Tabell {data.table_no('indikatorer')}. Indikatorene i nøkkelen", row_header="navn", table_id="tabell-indikatorer",
+    )
+    influence = data.key_meta.get("befolkningens_innflytelse", {})
+    exceptions = ", ".join(p.unntak) if p.unntak else "ingen"
+    notes = [norwegian_text(n) for n in data.key_meta.get("merknader", [])]
+    parts = [
+        heading(2, title_of(data, "metode"), "metode"),
+        heading(3, f"Årets nasjonale kriterier ({p.aar})", "nasjonale-kriterier"),
+        bullet_list([norwegian_text(x) for x in p.nasjonale_kriterier]) if p.nasjonale_kriterier else paragraph("Ikke oppgitt i parameterfilen."),
+        heading(3, "Nøkkelen", "nokkelen"),
+        paragraph("Hvert kriterium gir hver kommune en andel av fylket (andelene summerer til 1). Et antall (folketall, "
+                  "vedtak) gir andelen direkte. En rate eller et poeng skalerer et grunnlag opp eller ned, slik at en liten "
+                  "kommune ikke får like mye som en stor bare fordi raten er lik. Nøkkelen er den vektede summen av "
+                  "andelene, og fylkets totaltall fordeles etter nøkkelen. Kriteriene og vektene er:"),
+        bullet_list(criteria),
+    ]
+    if notes:
+        parts.append(bullet_list(notes))
+    if influence:
+        parts.append(heading(3, "Befolkningens og tidligere vedtaks innflytelse", "befolkning"))
+        text = ("En evaluering av IMDis egen modell fant at folketallet endte med å dominere uansett vekter, fordi flere "
+                "kriterier henger sammen med folketall, og at en regel om kontinuitet (å be de samme kommunene som i fjor) "
+                "utvannet de vektene som var satt. Her er korrelasjonen mellom nøkkelen og befolkningsandelen "
+                f"{format_decimal(influence['korrelasjon'], 3, missing='ikke definert (for få kommuner)')}, og nøkkelen "
+                f"plasserer {format_percent(influence['flyttet_andel'], 1)} av personene annerledes enn en ren fordeling "
+                "etter folketall.")
+        if "flyttet_fra_vedtak" in influence:
+            text += (f" {format_percent(influence.get('andel_vekt_fra_vedtak', 0), 0)} av vekten regnes ut fra hvor mange "
+                     "kommunen har vedtatt å bosette tidligere (som antall eller som grunnlag for en rate), og nøkkelen "
+                     f"plasserer {format_percent(influence['flyttet_fra_vedtak'], 1)} av personene annerledes enn "
+                     "kommunenes tidligere vedtak.")
+            closer = ("tidligere vedtak" if influence["flyttet_fra_vedtak"] < influence["flyttet_andel"] else "folketallet")
+            text += (f" Nøkkelen ligger altså nærmest {closer}. Hvilket grunnlag ratene skalerer, er et valg i "
+                     "parameterfilen (grunnlag: folketall eller vedtatt_snitt), og etterprøvingen viser hvordan valget "
+                     "treffer IMDis faktiske anmodning.")
+        parts.append(paragraph(text))
+    report_rows = data.translation if data.translation is not None else pd.DataFrame()
+    if not report_rows.empty:
+        rules = report_rows.drop_duplicates(["fra_kode", "til_kode", "regel"])
+        parts.append(heading(3, "Tall fra eldre kommuneinndelinger", "omkoding"))
+        parts.append(paragraph("Tall fra år med en annen kommuneinndeling er lagt på årets inndeling. Sammenslåtte "
+                               "kommuner er summert. Der en kommune er delt, er tallet fordelt etter en dokumentert regel "
+                               "(eller vist som ikke fordelt), aldri stille utelatt eller telt to ganger:"))
+        parts.append(table(rules, [Column("fra_kode", "Fra", numeric=False), Column("fra_navn", "Kommune", numeric=False),
+                                   Column("til_kode", "Til", numeric=False), Column("til_navn", "Kommune (nå)", numeric=False),
+                                   Column("regel", "Regel", numeric=False)],
+                           caption=f"Tabell {data.table_no('omkoding')}. Omkoding av eldre tall", row_header="fra_navn", table_id="tabell-omkoding"))
+    parts += [
+        indicator_rows,
+        heading(3, "Avrunding til hele personer", "avrunding"),
+        paragraph(method_text_nb(p.avrunding, p.minstetall)),
+        paragraph(f"Minstetall: {p.minstetall}. Unntak fra minstetallet: {exceptions}. Avrundingsmetode: "
+                  f"{METHOD_NAMES.get(p.avrunding, p.avrunding)}. "
+                  "Oppgitt kapasitet fra kommunene brukes som øvre grense bare når tilbakemeldingene er ekte svar "
+                  "(eller parameterfilen sier at eksempeldata skal brukes)."),
+    ]
+    return Html("".join(parts))
+
+
+def used_sources(data: ReportData) -> pd.DataFrame:
+    """The manifest rows of the files this run read (its parameter file's inputs and the register)."""
+    p = data.params
+    return used_rows(data.sources, [p.inndata_register, p.inndata_folketall, *p.inndata_imdi.values(),
+                                    *p.inndata_valgfrie.values()])
+
+
+def sources_section(data: ReportData) -> Html:
+    """Every input file this run used, with its source, licence, reference date and whether it is real or example data."""
+    sources = used_sources(data).copy()
+    sources["datatype"] = sources["datatype"].map({"ekte": "ekte statistikk", "eksempel": "EKSEMPELDATA"}).fillna(sources["datatype"])
+    return Html(
+        heading(2, title_of(data, "kilder"), "kilder")
+        + paragraph("Tallene fra IMDi og SSB er offentlige og brukes etter Norsk lisens for offentlige data (NLOD). "
+                    "Kilder: IMDi og Statistisk sentralbyrå (SSB). Kommunepunktene bygger på Kartverkets kommunegrenser.")
+        + table(sources, [Column("fil", "Fil", numeric=False), Column("kilde", "Kilde", numeric=False),
+                          Column("lisens", "Lisens", numeric=False), Column("referansedato", "Referansedato", numeric=False),
+                          Column("datatype", "Type", numeric=False)],
+                caption=f"Tabell {data.table_no('kilder')}. Inndata brukt i analysen", row_header="fil", table_id="tabell-kilder")
+    )
+
+
+def manifest_footer(data: ReportData) -> Html:
+    """The run's manifest: parameters, input checksums, package versions and git commit."""
+    m = data.manifest
+    packages = ", ".join(f"{k} {v}" for k, v in sorted(m.get("pakker", {}).items()) if v)
+    checksums = "".join(f"<li><code>{esc(k)}</code>: <code>{esc(v)}</code></li>" for k, v in sorted(m.get("inndata_sha256", {}).items()))
+    return Html(
+        '<footer><h2 id="manifest">Sporbarhet</h2>'
+        f"<p>Parameterfil: <code>{esc(m.get('parameterfil'))}</code> (SHA-256 <code>{esc(m.get('parameterfil_sha256'))}</code>). "
+        f"Programversjon (git): <code>{esc(m.get('git_commit') or 'ukjent')}</code>. Pakker: {esc(packages)}.</p>"
+        f"<details><summary>Sjekksummer (SHA-256) for alle {len(m.get('inndata_sha256', {}))} inndatafiler</summary>"
+        f'<ul class="manifest">{checksums}</ul></details>'
+        + ("<p>Samme inndata og parametere gir nøyaktig samme rapport."
+           if not str(m.get("git_commit") or "").endswith("-dirty") else
+           "<p>Laget fra en arbeidskopi med endringer som ikke er lagret i git; rapporten kan derfor ikke gjenskapes "
+           "nøyaktig fra commit-en.")
+        + " Rapporten er laget med bosetting, et åpent verktøy for fylkeskommunenes anbefaling om bosetting.</p></footer>"
+    )

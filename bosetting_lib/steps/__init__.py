@@ -1,0 +1,1 @@
+"""Stage 4, the notebook steps: the only code that reads or writes ``data/processed/``."""
