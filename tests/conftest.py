@@ -53,7 +53,8 @@ def run_on_copy():
     ``prepare(data_dir)`` may change the copy before the run. The git commit is read once per session, so a tracked
     file edited in the working tree between two runs (``-dirty``) does not make their manifests differ.
     """
-    from bosetting_lib.run import pipeline as pipeline
+    from bosetting_lib.run import pipeline
+    from bosetting_lib.sources import provenance
 
     commit = provenance.git_commit()
 
@@ -63,7 +64,7 @@ def run_on_copy():
         if prepare is not None:
             prepare(data_dir)
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(pipeline, "git_commit", lambda: commit)
+            patch.setattr(provenance, "git_commit", lambda: commit)
             return pipeline.run_pipeline(2026, data_dir=data_dir, out_dir=root / "outputs", progress=lambda _: None)
 
     return run

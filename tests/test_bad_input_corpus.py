@@ -3,18 +3,22 @@
 Each case folder holds a ``case.yaml`` (format in tests/corpus/README.md) and the raw bytes it plants: a file
 in one of the real layouts (IMDi CSV/HTML, SSB PxWeb CSV, returned xlsx forms, survey exports, adjustments) or
 a small documented byte edit of a bundled file, and/or edits of the parameter file. For every case both
-``bosetting validate`` and ``bosetting run`` are run as subprocesses on a fresh copy of data/raw and of
-params/2026.yaml; both must exit with status 1 and a message that names the file, the row and the column
+``bosetting valider`` and ``bosetting kjor`` are run on a fresh copy of data/raw and of params/2026.yaml, through the
+CLI's own ``main`` in this process (a few cases also as real subprocesses, so the installed entry point and its exit
+status are tested end to end); both must exit with status 1 and a message that names the file, the row and the column
 (or the parameter) and says what was expected, and neither may write anything or touch data/raw.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import shutil
 import subprocess
 import sys
+import traceback
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
@@ -23,6 +27,8 @@ import yaml
 CORPUS = Path(__file__).resolve().parent / "corpus"
 CASES = sorted(p.name for p in CORPUS.iterdir() if (p / "case.yaml").is_file())
 TIMEOUT_SECONDS = 180
+# These cases also run as real subprocesses (the rest call the CLI's main in-process: same code, no interpreter start).
+SUBPROCESS_CASES = set(CASES[:2])
 
 
 def _load(name: str) -> dict:
@@ -79,10 +85,33 @@ def apply_case(name: str, raw: Path, params: Path) -> set[str]:
     return touched
 
 
+def _arguments(kind: str, data_dir: Path, params: Path, out: Path) -> list[str]:
+    args = [kind, "--year", "2026", "--data-dir", str(data_dir), "--params", str(params)]
+    return args + (["--out", str(out)] if kind == "run" else [])
+
+
 def _command(kind: str, data_dir: Path, params: Path, out: Path) -> list[str]:
-    cmd = [sys.executable, "-m", "bosetting_lib", kind, "--year", "2026", "--data-dir", str(data_dir),
-           "--params", str(params)]
-    return cmd + (["--out", str(out)] if kind == "run" else [])
+    return [sys.executable, "-m", "bosetting_lib", *_arguments(kind, data_dir, params, out)]
+
+
+def _main_in_process(args: list[str]) -> subprocess.CompletedProcess:
+    """The CLI's main with its output captured; an uncaught exception becomes a traceback on 'stderr', as it would."""
+    from bosetting_lib.cli import main
+
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with redirect_stdout(stdout), redirect_stderr(stderr):
+        try:
+            code = main(args)
+        except SystemExit as exc:
+            code = exc.code
+        except Exception:  # noqa: BLE001 - reported like the interpreter would, and the test fails on it
+            traceback.print_exc()
+            code = 1
+    return subprocess.CompletedProcess(args, code, stdout.getvalue(), stderr.getvalue())
+
+
+def _run_in_process(data_dir: Path, params: Path, out: Path) -> dict[str, subprocess.CompletedProcess]:
+    return {kind: _main_in_process(_arguments(kind, data_dir, params, out)) for kind in ("validate", "run")}
 
 
 def _run_both(data_dir: Path, params: Path, out: Path, cwd: Path) -> dict[str, subprocess.CompletedProcess]:
@@ -135,9 +164,7 @@ def test_corpus_is_complete_and_every_planted_file_is_used():
 
 
 def test_bundled_data_passes_so_each_failure_comes_from_its_case(tmp_path, data_copy, params_copy):
-    env = {**os.environ, "PYTHONUTF8": "1"}
-    result = subprocess.run(_command("validate", data_copy, params_copy, tmp_path / "out"), cwd=tmp_path, env=env,
-                            capture_output=True, text=True, encoding="utf-8", timeout=TIMEOUT_SECONDS)
+    result = _main_in_process(_arguments("validate", data_copy, params_copy, tmp_path / "out"))
     assert result.returncode == 0, result.stderr
 
 
@@ -149,7 +176,8 @@ def test_bad_input_is_refused_with_file_row_column_and_nothing_is_written(name, 
     before = _hashes(raw)
     out = tmp_path / "out"
 
-    results = _run_both(data_copy, params_copy, out, tmp_path)
+    results = (_run_both(data_copy, params_copy, out, tmp_path) if name in SUBPROCESS_CASES
+               else _run_in_process(data_copy, params_copy, out))
 
     for kind, result in results.items():
         where = f"{name}: bosetting {kind}"

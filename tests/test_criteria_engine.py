@@ -16,14 +16,10 @@ from bosetting_lib.steps.ingest import ingest
 from bosetting_lib.model.key import build_key, contributions, population_influence
 from bosetting_lib.config.params import Criterion, load_params
 from bosetting_lib.config.paths import DataPaths
-from bosetting_lib.steps.allocate import (
-    apply_adjustments,
-    capacity_caps,
-    compute_key,
-    read_adjustments,
-    read_processed,
-    recommend,
-)
+from bosetting_lib.model.rules import apply_adjustments
+from bosetting_lib.steps.allocate import capacity_caps, read_adjustments, recommend
+from bosetting_lib.steps.key_step import compute_key
+from bosetting_lib.steps.tables import read_processed
 from bosetting_lib.steps.whatif import what_if
 
 

@@ -19,13 +19,10 @@ def _tree(path: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="module")
-def finished_run(tmp_path_factory):
-    """One full run of the pipeline on a copy of the bundled data (shared by the tests below)."""
-    root = tmp_path_factory.mktemp("run")
-    shutil.copytree(Path(__file__).resolve().parent.parent / "data" / "raw", root / "data" / "raw")
-    raw_before = _tree(root / "data" / "raw")
-    result = run_pipeline(2026, data_dir=root / "data", out_dir=root / "outputs", progress=lambda _: None)
-    return root, result, raw_before
+def finished_run(bundled_run):
+    """The session's one full run on a copy of the bundled data; the copy must still equal the bundled raw data."""
+    root = bundled_run.output_dir.parent.parent
+    return root, bundled_run, _tree(Path(__file__).resolve().parent.parent / "data" / "raw")
 
 
 def test_run_writes_report_table_manifest_and_notebooks(finished_run):

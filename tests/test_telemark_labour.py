@@ -20,7 +20,9 @@ from bosetting_lib.config.params import Criterion, load_params
 from bosetting_lib.config.paths import PROJECT_ROOT, DataPaths
 from bosetting_lib.sources.readers.nav import read_nav_monthly
 from bosetting_lib.sources.readers.statbank_csv import read_statbank_csv
-from bosetting_lib.steps.allocate import compute_key, read_processed, recommend
+from bosetting_lib.steps.allocate import recommend
+from bosetting_lib.steps.key_step import compute_key
+from bosetting_lib.steps.tables import read_processed
 from bosetting_lib.sources.register import Register
 from bosetting_lib.sources.raw_manifest import read_manifest
 

@@ -11,7 +11,6 @@ import csv
 import datetime as dt
 import io
 import re
-import unicodedata
 import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from bosetting_lib.feedback.capacity_text import (
     remove_contact_info,
 )
 from bosetting_lib.errors import InputError, Problem
+from bosetting_lib.sources.names import MunicipalityLookup
 from bosetting_lib.feedback.form import (
     ANSWER_COLUMN,
     FORM_ID_PATTERN,
@@ -99,69 +99,6 @@ class FeedbackReadResult:
 
 # ---------------------------------------------------------------------------------------------------------------
 # Municipality names
-
-
-def _fold(text: str) -> str:
-    """Lower-case, drop accents and spell æøå in ASCII, for a second, looser name match."""
-    text = text.casefold().replace("æ", "ae").replace("ø", "o").replace("å", "a")
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-
-
-def _name_key(text: str) -> str:
-    s = re.sub(r"\s+", " ", str(text).replace("\u00a0", " ")).strip().casefold().strip(".,;:")
-    s = re.sub(r"^(?:kommunen|kommune)\s+", "", s)
-    s = re.sub(r"\s+(?:kommunes?|kommunen)$", "", s)
-    return s.strip()
-
-
-class MunicipalityLookup:
-    """Finds a county municipality from a code or a name written in any of the usual ways."""
-
-    def __init__(self, municipalities: pd.DataFrame):
-        if not {"kommunenummer", "kommune"} <= set(municipalities.columns):
-            raise InputError(Problem("kommunelisten", "kolonnene «kommunenummer» og «kommune»",
-                                     found=", ".join(map(str, municipalities.columns))))
-        self.names: dict[str, str] = {}
-        keys: dict[str, set[str]] = {}
-        folded: dict[str, set[str]] = {}
-        extra = [c for c in ("navn_klass", "navn_norsk", "offisielt_navn", "navn") if c in municipalities.columns]
-        for _, rec in municipalities.iterrows():
-            code = str(rec["kommunenummer"])
-            self.names[code] = str(rec["kommune"])
-            for raw in [rec["kommune"], *(rec[c] for c in extra)]:
-                if pd.isna(raw):
-                    continue
-                full = _name_key(str(raw))
-                # "Snåase - Snåsa", "Herøy (Nordland)": each part is a way of writing the name.
-                parts = {full, re.sub(r"\s*\(.*\)$", "", full), *(p.strip() for p in re.split(r"\s+-\s+|/", full))}
-                for p in parts - {""}:
-                    keys.setdefault(p, set()).add(code)
-                    folded.setdefault(_fold(p), set()).add(code)
-        # An ambiguous key (two municipalities share it) matches nothing rather than the wrong one.
-        self._keys = {k: next(iter(v)) for k, v in keys.items() if len(v) == 1}
-        self._folded = {k: next(iter(v)) for k, v in folded.items() if len(v) == 1}
-
-    def find(self, text: object) -> str | None:
-        """The code for a name or code, or None when it is not one of the county's municipalities."""
-        if text is None or (not isinstance(text, str) and pd.isna(text)):
-            return None
-        s = str(text).strip()
-        if isinstance(text, (int, float)) and float(text).is_integer():
-            s = str(int(text)).zfill(4)
-        m = re.fullmatch(r"(\d{3,4})(?:\s*[-–:]?\s*(.*))?|(.*?)\s*\((\d{4})\)", s)
-        if m:
-            code = (m.group(1) or m.group(4) or "").zfill(4)
-            if code in self.names:
-                return code
-            if m.group(1):
-                return None
-        key = _name_key(s)
-        if key in self._keys:
-            return self._keys[key]
-        return self._folded.get(_fold(key))
-
-    def name(self, code: str) -> str:
-        return self.names[code]
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ from __future__ import annotations
 import difflib
 import numbers
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ import pandas as pd
 
 from bosetting_lib.errors import BosettingError, InputError, Problem
 from bosetting_lib.config.paths import DataPaths
+from bosetting_lib.sources.names import _DASHES, _name_parts, _qualifier_matches, _split_qualifier, normalise_name
 from bosetting_lib.sources.cells import STATUS_PRIORITY, clean_header, decode_bytes, read_csv_text
 
 MUNICIPALITY_COLUMNS = ["kommunenummer", "kommune", "offisielt_navn", "fylkesnummer", "fylke"]
@@ -29,10 +29,6 @@ STATUS_NOT_ALLOCATED = "ikke fordelt"  # the only part of the target is a split 
 
 _MUNI_FILE = re.compile(r"^kommuner_(\d{4})\.csv$")
 _TO_LATEST_FILE = re.compile(r"^kommune_til_(\d{4})\.csv$")
-_DASHES = re.compile("[\u2010-\u2015\u2212]")
-_SPACED_DASH = re.compile("\\s+[-\u2010-\u2015\u2212]\\s+|\\s*[\u2013\u2014]\\s*")
-_QUALIFIER = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*$")
-_KOMMUNE_WORD = re.compile(r"\bkommune\b")
 
 
 class NameMatchError(BosettingError, KeyError):
@@ -55,40 +51,6 @@ class TranslationResult:
 
     data: pd.DataFrame
     report: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REPORT_COLUMNS))
-
-
-def normalise_name(name: str) -> str:
-    """A comparison key for a name: case, dashes, whitespace and the word "kommune" do not matter."""
-    s = unicodedata.normalize("NFC", str(name)).replace("\u00a0", " ").casefold()
-    s = _DASHES.sub("-", s)
-    s = _KOMMUNE_WORD.sub(" ", s)
-    s = re.sub(r"\s*-\s*", "-", s)
-    return " ".join(s.split()).strip(" .,;:*-")
-
-
-def _name_parts(name: str) -> list[str]:
-    """The language forms of a KLASS name ("Snåase - Snåsa" → ["Snåase", "Snåsa"])."""
-    return [p for p in (x.strip() for x in _SPACED_DASH.split(name)) if p]
-
-
-def _split_qualifier(name: str) -> tuple[str, str | None]:
-    """ "Våler (Hedm.)" → ("Våler", "Hedm."); a name without brackets has no qualifier."""
-    m = _QUALIFIER.match(name.strip())
-    return (m.group(1), m.group(2).strip()) if m else (name.strip(), None)
-
-
-def _qualifier_matches(qualifier: str, county_names: Iterable[str]) -> bool:
-    """Whether an abbreviated county qualifier ("Hedm.", "Ak.", "M. og R.") fits one of the names."""
-    qwords = re.findall(r"\w+", normalise_name(qualifier))
-    if not qwords:
-        return False
-    for name in county_names:
-        words = re.findall(r"\w+", normalise_name(name))
-        if len(words) == len(qwords) and all(w.startswith(q) for q, w in zip(qwords, words)):
-            return True
-        if len(qwords) == 1 and "".join(words).startswith(qwords[0]):
-            return True
-    return False
 
 
 def _status_rank(status: str) -> int:

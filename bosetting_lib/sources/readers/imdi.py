@@ -22,7 +22,8 @@ from bosetting_lib.sources.cells import (
     parse_cell,
     read_csv_text,
 )
-from bosetting_lib.sources.register import UnknownCountyError, normalise_name
+from bosetting_lib.sources.names import normalise_name
+from bosetting_lib.sources.register import UnknownCountyError
 
 if TYPE_CHECKING:
     from bosetting_lib.sources.register import Register

@@ -19,7 +19,7 @@ from bosetting_lib.sources.cells import (
     parse_year,
     read_csv_text,
 )
-from bosetting_lib.sources.register import normalise_name
+from bosetting_lib.sources.names import normalise_name
 
 if TYPE_CHECKING:
     from bosetting_lib.sources.register import Register
