@@ -127,14 +127,21 @@ _NEGATIVE = re.compile(r"(?:^|[^\w\d])-\s*\d")
 _MAYBE = re.compile(r"kanskje|muligens|eventuelt|evt\.|trolig|sannsynligvis|foreløpig")
 
 CONTACT_REPLACEMENT = "[kontaktinfo fjernet]"
-# E-mail addresses, also the "navn (at) kommune.no" way of writing them.
-EMAIL = re.compile(r"[\w.+-]+(?:@|\s*[\(\[]\s*at\s*[\)\]]\s*)[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
-# Norwegian phone numbers: 8 digits starting 2-9, written together or grouped 3-2-3, 2-2-2-2, 3-5 or 4-4,
-# optionally after +47/0047/(+47). Groupings are fixed so ranges ("20-25") and dates ("2025-05-14") do not match.
+# E-mail addresses, also written to dodge harvesters: "navn (at) kommune.no", "navn[at]kommune.no", "navn at
+# kommune.no", "navn (at) kommune dot no", "navn @ kommune . no". The last part must be letters (a top-level domain),
+# so "kl. 10 at 10.30" or "5 @ 10.5" are left alone.
+_AT = r"(?:\s*@\s*|\s*[\(\[\{<]\s*(?:at|krøllalfa|alfa)\s*[\)\]\}>]\s*|\s+(?:at|krøllalfa)\s+)"
+_DOT = r"(?:\.|\s+\.\s+|\s*[\(\[\{<]\s*(?:dot|punktum|prikk)\s*[\)\]\}>]\s*|\s+(?:dot|punktum|prikk)\s+)"
+EMAIL = re.compile(rf"[\w.+-]+{_AT}[\w-]+(?:{_DOT}[\w-]+)*{_DOT}[a-zæøå]{{2,}}(?![\w@])", re.IGNORECASE)
+# Norwegian phone numbers: 8 digits starting 2-9, written together or grouped 3-2-3, 2-2-2-2, 3-5 or 4-4 with spaces,
+# hyphens or dots, optionally after +47/0047/(+47). Groupings are fixed so ranges ("20-25"), dates ("14.05.2025",
+# "2025-05-14"), amounts ("45 000 000") and organisation numbers ("974 760 673") do not match.
+_SEP = r"[\s.-]"
 PHONE = re.compile(
-    r"(?<![\w+])(?:(?:\+|00)\s?47[\s-]?|\(\+47\)\s?)?"
-    r"(?:[2-9]\d{7}|[2-9]\d{2}[\s-]\d{2}[\s-]\d{3}|[2-9]\d(?:[\s-]\d{2}){3}|[2-9]\d{2}[\s-]\d{5}|[2-9]\d{3}[\s-]\d{4})"
-    r"(?![\w-]|[\s-]\d)"
+    r"(?<![\w+])(?<!\d[.,])(?:(?:\+|00)\s?47[\s.-]?|\(\+47\)\s?|\(0047\)\s?)?"
+    rf"(?:[2-9]\d{{7}}|[2-9]\d{{2}}{_SEP}\d{{2}}{_SEP}\d{{3}}|[2-9]\d(?:{_SEP}\d{{2}}){{3}}|[2-9]\d{{2}}{_SEP}\d{{5}}"
+    rf"|[2-9]\d{{3}}{_SEP}\d{{4}})"
+    r"(?![\w-]|[\s.,-]\d)"
 )
 
 

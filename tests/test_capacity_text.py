@@ -189,3 +189,29 @@ def test_no_upper_limit_and_a_ceiling_is_flagged():
 def test_pending_or_unclear_answers_are_never_refusals(phrase, tail):
     got = parse_capacity(phrase + tail)
     assert not got.declines and got.uncertain
+
+
+@pytest.mark.parametrize("text", [
+    "922 33 444", "922.33.444", "92233444", "+47 922 33 444", "0047 922 33 444", "0047.922.33.444", "tlf. 73 12 34 56",
+    "tlf. 73.12.34.56", "(0047) 73123456", "9223 3444", "922-33-444",
+    "navn at kommune.no", "navn (at) kommune dot no", "navn[at]kommune.no", "navn @ kommune . no",
+    "navn(at)kommune(punktum)no", "kari.nordmann {at} trondheim.kommune.no",
+])
+def test_remove_contact_info_norwegian_phone_forms_and_obfuscated_emails(text):
+    cleaned = remove_contact_info(f"Kontakt: {text}, inntil 30 i 2026.")
+    assert cleaned.startswith("Kontakt: ") and cleaned.endswith(f"{CONTACT_REPLACEMENT}, inntil 30 i 2026.")
+    left = cleaned.removeprefix("Kontakt: ").removesuffix(f"{CONTACT_REPLACEMENT}, inntil 30 i 2026.")
+    assert left in ("", "tlf. "), f"left behind: {left!r}"
+
+
+@pytest.mark.parametrize("text", [
+    "inntil 30", "i 2026", "5001 Trondheim", "kommunenummer 5001", "14.05.2025", "vedtak 14.05.2025, 25 personer",
+    "45 000 000 kroner", "216.518 innbyggere", "12.500.000", "orgnr 974 760 673", "kl. 10 at 10.30", "3.14159265",
+    "se www.trondheim.kommune.no", "Trondheim.kommune", "20 - 25", "postnr 7004",
+])
+def test_remove_contact_info_keeps_ordinary_numbers_and_text(text):
+    assert remove_contact_info(text) == text
+
+
+def test_remove_contact_info_does_not_eat_the_next_sentence():
+    assert remove_contact_info("kari@x.no. Ny setning") == f"{CONTACT_REPLACEMENT}. Ny setning"
