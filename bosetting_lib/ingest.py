@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from bosetting_lib.context import RunContext
+from bosetting_lib.county_check import check_county_against_register
 from bosetting_lib.errors import InputError, Problem
 from bosetting_lib.params import Params
 from bosetting_lib.paths import DataPaths
@@ -66,6 +67,9 @@ def read_all(params: Params, data_paths: DataPaths, *, include_feedback: bool = 
     problems: list[Problem] = []
     raw = data_paths.raw
     register = Register.load(raw / params.inndata_register)
+    # A county name contradicting the number would label every row of the table for IMDi with the wrong county.
+    if county_problems := check_county_against_register(params, register):
+        raise InputError(county_problems)
     county = params.fylkesnummer
     municipalities = register.municipalities(params.aar, county=county)
     if municipalities.empty:
