@@ -17,7 +17,7 @@ LIB = PROJECT_ROOT / "bosetting_lib"
 
 # Lowest first. A module may import from its own stage and from earlier ones, never from a later one.
 STAGES = ["ground", "config", "sources", "feedback", "model", "steps", "outputs", "run", "cli"]
-GROUND = {"bosetting_lib", "bosetting_lib.errors", "bosetting_lib.formatting"}
+GROUND = {"bosetting_lib", "bosetting_lib.errors", "bosetting_lib.formatting", "bosetting_lib.xlsx"}
 TOP = {"bosetting_lib.cli", "bosetting_lib.__main__"}
 
 

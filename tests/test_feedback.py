@@ -420,3 +420,96 @@ def test_example_manifest_rows_are_listed_once(tmp_path):
     mine = listed.loc[listed["fil"].str.startswith("tilbakemeldinger/")]
     assert len(mine) == len(rows) and set(mine["datatype"]) == {"eksempel"}
     assert mine["beskrivelse"].str.startswith("EKSEMPELDATA").all()
+
+
+# --- a form's identity, formulas and answers in the wrong cell (issue 15) -------------------------------------
+
+
+def test_form_under_another_municipalitys_file_name_is_refused(tmp_path):
+    paths = make_forms(tmp_path / "made", codes=["5001", "5006"])
+    fill(paths["5006"], {CAPACITY: 12})
+    # Steinkjer's answer saved under the file name the round gave Trondheim's form.
+    renamed = tmp_path / "in" / paths["5001"].name
+    renamed.parent.mkdir()
+    shutil.copyfile(paths["5006"], renamed)
+    result = read_returned_forms(renamed.parent, year=YEAR, municipalities=MUNICIPALITIES)
+    assert result.answers.empty
+    assert problem_texts(result) == [
+        f"{renamed.name}, celle C6: forventet samme kommune i filnavnet (5001 Trondheim) og i cellen C6 (rett skjemaet "
+        "eller filnavnet, eller be kommunen sende skjemaet på nytt), fant «5006 Steinkjer»"]
+
+
+@pytest.mark.parametrize("name", ["Kopi av tilbakemelding_2026_5006_Steinkjer.xlsx",
+                                  "tilbakemelding_2026_5006_Steinkjer (2).xlsx", "Svar fra Steinkjer.xlsx"])
+def test_renamed_but_matching_file_names_are_read(tmp_path, name):
+    path = make_forms(tmp_path / "made", codes=["5006"])["5006"]
+    target = tmp_path / "in" / name
+    target.parent.mkdir()
+    fill(path, {CAPACITY: 12}, target=target)
+    result = read_returned_forms(target.parent, year=YEAR, municipalities=MUNICIPALITIES)
+    assert result.problems == []
+    assert list(result.answers["kommunenummer"]) == ["5006"]
+
+
+def test_code_cell_contradicting_the_name_cell_is_refused(tmp_path):
+    path = make_forms(tmp_path, codes=["5006"])["5006"]
+    wb = openpyxl.load_workbook(path)
+    wb["Svar"]["C6"] = "5041"  # someone typed over the locked code cell; the name still says Steinkjer
+    wb.save(path)
+    fill(path, {CAPACITY: 12})
+    result = read_returned_forms(tmp_path, year=YEAR, municipalities=MUNICIPALITIES)
+    texts = problem_texts(result)
+    assert result.answers.empty
+    assert any(t.startswith(f"{path.name}, celle C6: forventet samme kommune i filnavnet (5006 Steinkjer)") for t in texts)
+    assert any(t.startswith(f"{path.name}, celle C7: forventet kommunenavnet for 5041 Snåsa (cellen C6)")
+               and t.endswith("fant «Steinkjer»") for t in texts)
+
+
+def test_name_cell_in_another_spelling_of_the_same_municipality_is_accepted(tmp_path):
+    path = make_forms(tmp_path, codes=["5041"])["5041"]
+    wb = openpyxl.load_workbook(path)
+    wb["Svar"]["C7"] = "Snåase - Snåsa"
+    wb.save(path)
+    fill(path, {CAPACITY: 3})
+    result = read_returned_forms(tmp_path, year=YEAR, municipalities=MUNICIPALITIES)
+    assert result.problems == [] and list(result.answers["kommunenummer"]) == ["5041"]
+
+
+def test_formula_without_a_cached_value_is_flagged_not_dropped(tmp_path):
+    path = make_forms(tmp_path, codes=["5006"])["5006"]
+    # openpyxl, like many scripts and web tools, saves a formula without calculating it.
+    fill(path, {CAPACITY: "=10+5", "Kommentar til antallet": "regnet ut"})
+    result = read_returned_forms(tmp_path, year=YEAR, municipalities=MUNICIPALITIES)
+    assert result.problems == []
+    row = feedback_table(result).set_index("kommunenummer").loc["5006"]
+    assert pd.isna(row["kapasitet_maks"]) and not row["avslar"]
+    assert "formel uten utregnet verdi i C18 («=10+5»" in row["flagg"]
+
+
+def test_only_a_formula_is_not_a_blank_form(tmp_path):
+    path = make_forms(tmp_path, codes=["5006"])["5006"]
+    fill(path, {CAPACITY: "=SUM(C12:E12)"})
+    result = read_returned_forms(tmp_path, year=YEAR, municipalities=MUNICIPALITIES)
+    assert result.problems == [] and list(result.answers["kommunenummer"]) == ["5006"]
+    assert "formel uten utregnet verdi i C18" in feedback_table(result).set_index("kommunenummer").loc["5006", "flagg"]
+
+
+@pytest.mark.parametrize(("cell", "answer_cell"), [("D18", "C18"), ("E22", "C22"), ("C23", "C22"), ("C45", "C44"),
+                                                    ("G19", "C19")])
+def test_answer_in_the_wrong_cell_is_flagged_not_dropped(tmp_path, cell, answer_cell):
+    path = make_forms(tmp_path, codes=["5006"])["5006"]
+    wb = openpyxl.load_workbook(path)
+    wb["Svar"][cell] = 17
+    wb.save(path)
+    result = read_returned_forms(tmp_path, year=YEAR, municipalities=MUNICIPALITIES)
+    assert result.problems == [], "a value typed beside the answer cells is not a blank form"
+    flags = feedback_table(result).set_index("kommunenummer").loc["5006", "flagg"]
+    assert f"svar i feil celle: {cell} har «17»" in flags and f"skal stå i {answer_cell}" in flags
+
+
+def test_a_correctly_filled_form_has_no_wrong_cell_flags(tmp_path):
+    path = make_forms(tmp_path, codes=["5006"])["5006"]
+    fill(path, FULL_ANSWER)
+    result = read_returned_forms(tmp_path, year=YEAR, municipalities=MUNICIPALITIES)
+    flags = feedback_table(result).set_index("kommunenummer").loc["5006", "flagg"]
+    assert "feil celle" not in flags and "formel" not in flags

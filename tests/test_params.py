@@ -68,3 +68,112 @@ def test_year_in_file_must_match(params_copy):
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(ParameterError, match="finnes ikke"):
         load_params(tmp_path / "2030.yaml")
+
+
+# --- strict parameters (issue 15) ------------------------------------------------------------------------------
+
+
+def _problems(path: Path) -> list[str]:
+    with pytest.raises(ParameterError) as info:
+        load_params(path, year=2026)
+    return [str(p) for p in info.value.problems]
+
+
+def test_duplicate_top_level_key_is_refused_with_both_lines(params_copy):
+    _edit(params_copy, "minstetall: 10 ", "totalt: 1200\nminstetall: 10 ")
+    text = params_copy.read_text(encoding="utf-8").splitlines()
+    first, second = [i + 1 for i, line in enumerate(text) if line.startswith("totalt:")]
+    (problem,) = _problems(params_copy)
+    assert problem.startswith(f"{params_copy.name}, rad {second}, parameter «totalt»: forventet hver parameter bare én gang")
+    assert f"fant ««totalt» på linje {first} og linje {second}»" in problem
+
+
+@pytest.mark.parametrize(("old", "new", "name"), [
+    ("  trekk: 10000\n", "  trekk: 10000\n  trekk: 500\n", "usikkerhet.trekk"),
+    ("  frist: 2025-05-14\n", "  frist: 2025-05-14\n  frist: 2025-06-01\n", "tilbakemelding.frist"),
+    ("    vekt: 0.30\n", "    vekt: 0.30\n    vekt: 0.10\n", "kriterier[0].vekt"),
+])
+def test_duplicate_key_at_any_depth_is_refused(params_copy, old, new, name):
+    _edit(params_copy, old, new)
+    problems = _problems(params_copy)
+    assert len(problems) == 1 and f"parameter «{name}»" in problems[0] and "bare én gang" in problems[0]
+
+
+def test_same_key_in_different_groups_is_fine(params_copy):
+    # every criterion has its own «vekt»; only a repeat inside one group is a mistake
+    assert load_params(params_copy, year=2026).totalt == 1583
+
+
+@pytest.mark.parametrize(("old", "new", "line_of", "expected"), [
+    ("  trekk: 10000", "\ttrekk: 10000", "\ttrekk: 10000", "mellomrom til innrykk, ikke tabulator"),
+    ("fylke: Trøndelag", "fylke: Trøndelag beskrivelse: x", "fylke: Trøndelag beskrivelse: x", "et kolon bare etter"),
+    ('fylkesnummer: "50"', 'fylkesnummer: "50', 'fylkesnummer: "50', "et avsluttende anførselstegn"),
+    ("scenarier: [1000, 1583, 2500]", "scenarier: [1000, 1583, 2500", "scenarier: [1000, 1583, 2500", "] til slutt"),
+])
+def test_yaml_syntax_error_names_line_and_column_in_norwegian(params_copy, old, new, line_of, expected):
+    _edit(params_copy, old, new)
+    line = next(i + 1 for i, text in enumerate(params_copy.read_text(encoding="utf-8").splitlines())
+                if text.startswith(line_of))
+    (problem,) = _problems(params_copy)
+    assert problem.startswith(f"{params_copy.name}, rad {line}: forventet gyldig YAML (linje {line}, kolonne ")
+    assert expected in problem
+    assert f"fant «{line_of.strip()}" in problem
+
+
+@pytest.mark.parametrize(("old", "new", "column", "suggestion"), [
+    ("indikator: vedtatt_snitt", "indikator: vedtat_snitt", "kriterier[0].indikator", "vedtatt_snitt"),
+    ("grunnlag: vedtatt_snitt", "grunnlag: folketal", "kriterier[1].grunnlag", "folketall"),
+    ("indikator: vedtatt_snitt", "indikator: arbeidsledighet", "kriterier[0].indikator", "ledighet"),
+])
+def test_unknown_indicator_or_basis_is_refused_with_a_suggestion(params_copy, old, new, column, suggestion):
+    _edit(params_copy, old, new)
+    (problem,) = _problems(params_copy)
+    assert f"parameter «{column}»: forventet en kjent indikator (" in problem
+    assert f"mente du «{suggestion}»?" in problem
+
+
+def test_known_indicator_list_matches_the_indicators():
+    from bosetting_lib.model.indicators import INDICATORS
+    from bosetting_lib.config.params import KNOWN_INDICATORS
+
+    assert list(KNOWN_INDICATORS) == list(INDICATORS)
+
+
+# --- the county's name against the register (bosetting_lib/county_check.py) -----------------------------------
+
+
+@pytest.fixture(scope="module")
+def register():
+    from bosetting_lib.config.paths import PROJECT_ROOT
+    from bosetting_lib.sources.register import Register
+
+    return Register.load(PROJECT_ROOT / "data" / "raw" / "reference")
+
+
+@pytest.mark.parametrize("name", ["Trøndelag", "Trøndelag - Trööndelage", "Trööndelage", "trøndelag"])
+def test_county_name_in_any_official_form_matches_its_number(params_copy, register, name):
+    from bosetting_lib.county_check import check_county_against_register
+
+    _edit(params_copy, "fylke: Trøndelag", f"fylke: {name}")
+    assert check_county_against_register(load_params(params_copy, year=2026), register) == []
+
+
+def test_county_name_contradicting_the_number_is_refused(params_copy, register):
+    from bosetting_lib.county_check import check_county_against_register
+
+    _edit(params_copy, "fylke: Trøndelag", "fylke: Nordland")
+    (problem,) = check_county_against_register(load_params(params_copy, year=2026), register)
+    assert problem.column == "fylke"
+    assert ("fylkesnummer «50» er Trøndelag, mens «Nordland» er fylkesnummer «18». Rett det av de to som er feil"
+            in str(problem))
+
+
+def test_unknown_county_name_and_number_are_refused_with_a_suggestion(params_copy, register):
+    from bosetting_lib.county_check import check_county_against_register
+
+    _edit(params_copy, "fylke: Trøndelag", "fylke: Trondelag")
+    _edit(params_copy, 'fylkesnummer: "50"', 'fylkesnummer: "16"')  # Sør-Trøndelag, before 2018
+    problems = check_county_against_register(load_params(params_copy, year=2026), register)
+    assert [p.column for p in problems] == ["fylkesnummer", "fylke"]
+    assert "et fylkesnummer som finnes i 2026" in str(problems[0]) and "50 Trøndelag" in str(problems[0])
+    assert "mente du «Trøndelag»?" in str(problems[1])

@@ -226,3 +226,58 @@ def test_figures_do_not_show_settled_persons(planted_run):
 
 def test_data_folder_of_the_project_is_not_touched(planted_run):
     assert not (PROJECT_ROOT / "data" / "raw" / "tilbakemeldinger" / "2026" / EXPORT_NAME).exists()
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Text written to Excel is never a formula (unit tests; no pipeline run)
+
+FORMULA_LIKE = ("=HYPERLINK(\"http://x\",\"klikk\")", "=1+1", "+47 922", "-5 fra i fjor", "@SUM(A1)", "=cmd|' /C calc'!A0")
+
+
+def _sheet_xml(path: Path) -> str:
+    with zipfile.ZipFile(path) as z:
+        return "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("xl/worksheets/sheet"))
+
+
+def _assert_text_not_formula(path: Path, texts) -> None:
+    import openpyxl
+
+    assert "<f>" not in _sheet_xml(path) and "<f " not in _sheet_xml(path), f"a formula in {path.name}"
+    wb = openpyxl.load_workbook(path)  # formulas as written, not calculated values
+    found = {c.value: c.data_type for ws in wb.worksheets for row in ws.iter_rows() for c in row
+             if isinstance(c.value, str) and c.value in texts}
+    assert set(found) == set(texts), f"not written as written: {set(texts) - set(found)}"
+    assert set(found.values()) == {"s"}
+
+
+def test_text_starting_like_a_formula_is_stored_as_text_in_the_workbook_for_imdi(tmp_path):
+    import pandas as pd
+
+    from bosetting_lib.outputs.excel import write_recommendation_workbook, write_sheets
+    from bosetting_lib.config.params import load_params
+
+    table = pd.DataFrame({"kommunenummer": ["5001"] * len(FORMULA_LIKE), "kommune": ["Trondheim"] * len(FORMULA_LIKE),
+                          "anbefaling": [10] * len(FORMULA_LIKE), "begrunnelse": list(FORMULA_LIKE)})
+    sources = pd.DataFrame({"fil": ["=a.csv"], "datatype": ["ekte"], "kilde": ["@imdi"], "lisens": ["NLOD"],
+                            "referansedato": ["2025-01-01"]})
+    path = tmp_path / "anbefaling.xlsx"
+    write_recommendation_workbook(path, load_params(year=2026), table, {c: c for c in table.columns},
+                                  [("=Parameter", "=verdi")], sources)
+    _assert_text_not_formula(path, set(FORMULA_LIKE) | {"=a.csv", "@imdi", "=Parameter", "=verdi"})
+
+    plain = tmp_path / "nasjonalt.xlsx"
+    write_sheets(plain, {"Anbefaling": table})
+    _assert_text_not_formula(plain, set(FORMULA_LIKE))
+
+
+def test_feedback_form_with_a_formula_like_name_or_note_stores_text(tmp_path):
+    import datetime as dt
+
+    import pandas as pd
+
+    from bosetting_lib.feedback.form import write_forms
+
+    municipalities = pd.DataFrame({"kommunenummer": ["5001", "5006"], "kommune": ["=Trondheim", "Steinkjer"]})
+    paths = write_forms(municipalities, None, year=2026, county_name="=1+1", deadline=dt.date(2025, 5, 14),
+                        out_dir=tmp_path, note="=HYPERLINK(\"x\")", contact="@kontakt")
+    _assert_text_not_formula(paths[0], {"=Trondheim", "=HYPERLINK(\"x\")"})

@@ -211,3 +211,45 @@ def test_a_download_without_municipalities_is_refused(reg: Register, tmp_path: P
         read_statbank_csv(path, register=reg, target_year=2024)
     (p,) = err.value.problems
     assert "kommuner" in p.expected and p.found == "bare 50 Trøndelag"
+
+
+# --- names in region cells against their codes (issue 15) ------------------------------------------------------
+
+HEADER = '"region";"statistikkvariabel";"år";"07459: Befolkning, etter region, statistikkvariabel og år"\n'
+
+
+def _write(tmp_path: Path, regions: list[str]) -> Path:
+    path = tmp_path / "07459.csv"
+    lines = [f'"{r}";"Personer";"{y}";{1000 + i}' for i, r in enumerate(regions) for y in (2024, 2025)]
+    path.write_text(HEADER + "\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("region", ["5001 Trondheim - Tråante", "5001 Trondheim", "5001 Tråante", "5001 Tråante - Trondheim",
+                                    "5041 Snåase - Snåsa", "5041 Snåsa", "1818 Herøy (Nordland)", "5001 Trondheim kommune"])
+def test_names_in_any_official_or_sami_form_fit_their_code(tmp_path, reg, region):
+    df = read_statbank_csv(_write(tmp_path, [region]), register=reg, target_year=2025)
+    assert len(df) == 2
+
+
+def test_historical_name_of_an_old_code_fits(tmp_path, reg):
+    path = tmp_path / "old.csv"
+    path.write_text(HEADER + '"1601 Trondheim (-2017)";"Personer";"2017";187353\n', encoding="utf-8")
+    assert read_statbank_csv(path, register=reg, target_year=2017)["verdi"].iloc[0] == 187353
+
+
+def test_name_contradicting_its_code_is_refused_with_row_and_column(tmp_path, reg):
+    path = _write(tmp_path, ["5001 Trondheim - Tråante", "5006 Trondheim", "5035 Stjørdal"])
+    with pytest.raises(InputError) as info:
+        read_statbank_csv(path, register=reg, target_year=2025)
+    problems = [str(p) for p in info.value.problems]
+    # reported once for the cell (rows 4 and 5 hold it), at its first row
+    assert problems == [
+        "07459.csv, rad 4, kolonne «region»: forventet et navn som hører til kommunenummer 5006 (Steinkjer); «Trondheim» "
+        "er kommunenummer 5001 (tidligere 1601). Rett navnet eller nummeret i filen (eller last ned filen på nytt), "
+        "fant «5006 Trondheim»"]
+
+
+def test_misspelt_name_is_refused(tmp_path, reg):
+    with pytest.raises(InputError, match="kommunenummer 5001 \\(Trondheim\\).*fant «5001 Trondhjem»"):
+        read_statbank_csv(_write(tmp_path, ["5001 Trondhjem"]), register=reg, target_year=2025)

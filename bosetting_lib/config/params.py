@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,12 @@ from bosetting_lib.errors import ParameterError, Problem
 from bosetting_lib.config.paths import PARAMS_DIR
 
 ROUNDING_METHODS = ("sainte-lague", "dhondt", "largest-remainder")
+# The indicator ids of bosetting_lib.model.indicators.INDICATORS (a test keeps the two in step). Listed here so that a
+# typo in a criterion is refused when the parameters are loaded, without config importing the model.
+KNOWN_INDICATORS = (
+    "folketall", "vedtatt_snitt", "vilje", "levering", "bosatte_per_1000", "fastlege_reservekapasitet",
+    "arbeidsmarked_sentralitet", "ledighet", "innvandrerandel", "oppgitt_kapasitet",
+)
 _CODE = re.compile(r"^\d{4}$")
 _COUNTY = re.compile(r"^\d{2}$")
 
@@ -187,6 +194,78 @@ def _read_as(value: Any, name: str, written: dict[str, str] | None, types: tuple
     return note
 
 
+def _duplicate_keys(root: yaml.Node | None, file: str) -> list[Problem]:
+    """Every key written twice in the same mapping, at any depth (PyYAML would silently keep the last)."""
+    problems: list[Problem] = []
+
+    def walk(node: yaml.Node, name: str) -> None:
+        if isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                walk(item, f"{name}[{i}]")
+        elif isinstance(node, yaml.MappingNode):
+            first: dict[str, int] = {}
+            for key, item in node.value:
+                label = str(key.value) if isinstance(key, yaml.ScalarNode) else "?"
+                full = f"{name}.{label}" if name else label
+                line = key.start_mark.line + 1
+                if label in first and label != "<<":
+                    problems.append(Problem(
+                        file, expected=(f"hver parameter bare én gang i samme gruppe («{full}» står også på linje "
+                                        f"{first[label]}); slett den ene, ellers gjelder bare den siste"),
+                        found=f"«{label}» på linje {first[label]} og linje {line}", row=line, column=full))
+                first.setdefault(label, line)
+                walk(item, full)
+
+    if root is not None:
+        walk(root, "")
+    return problems
+
+
+# PyYAML's messages in Norwegian, for the mistakes people make when editing a parameter file by hand.
+_YAML_MESSAGES = (
+    ("found character '\\t' that cannot start any token", "mellomrom til innrykk, ikke tabulator"),
+    ("mapping values are not allowed here", "et kolon bare etter et parameternavn, med samme innrykk som linjene "
+                                             "over (en tekst med kolon må stå i anførselstegn)"),
+    ("could not find expected ':'", "et kolon etter parameternavnet"),
+    ("expected <block end>", "samme innrykk som linjene over (like mange mellomrom)"),
+    ("expected <block mapping start>", "samme innrykk som linjene over (like mange mellomrom)"),
+    ("found unexpected end of stream", "et avsluttende anførselstegn"),
+    ("found unknown escape character", "en gyldig tekst i anførselstegn (bruk enkle anførselstegn rundt tekst med \\)"),
+    ("expected ',' or ']'", "komma mellom verdiene og ] til slutt i listen"),
+    ("expected ',' or '}'", "komma mellom verdiene og } til slutt i gruppen"),
+    ("found undefined alias", "ingen * foran en verdi (skriv den i anførselstegn)"),
+    ("found duplicate anchor", "ingen & foran en verdi (skriv den i anførselstegn)"),
+    ("expected alphabetic or numeric character", "ingen * eller & foran en verdi (skriv den i anførselstegn)"),
+    ("found character '@' that cannot start any token", "tekst som begynner med @ i anførselstegn"),
+    ("found character '`' that cannot start any token", "tekst som begynner med ` i anførselstegn"),
+)
+
+
+def _yaml_problem(file: str, text: str, exc: yaml.YAMLError) -> Problem:
+    """A YAML syntax error as a Norwegian problem with the line and column, showing the line as written."""
+    message = " ".join(str(x) for x in (getattr(exc, "context", None), getattr(exc, "problem", None)) if x) or str(exc)
+    mark = getattr(exc, "problem_mark", None)
+    # An unclosed quote or list is reported where the file ends; where it was opened is more use.
+    if getattr(exc, "context_mark", None) is not None and ("quoted scalar" in message or "flow" in message):
+        mark = exc.context_mark
+    mark = mark or getattr(exc, "context_mark", None)
+    known = next((nb for en, nb in _YAML_MESSAGES if en in message), None)
+    if mark is None:
+        return Problem(file, expected="gyldig YAML" + (f": {known}" if known else ""), found=message.splitlines()[0])
+    lines = text.splitlines()
+    shown = lines[mark.line].rstrip() if mark.line < len(lines) else ""
+    where = f" (linje {mark.line + 1}, kolonne {mark.column + 1})"
+    expected = f"gyldig YAML{where}: {known}" if known else f"gyldig YAML{where} (YAML sier: {message.splitlines()[0]})"
+    return Problem(file, expected=expected, found=shown.strip() or "slutten av filen", row=mark.line + 1)
+
+
+def _indicator_problem(file: str, value: str, name: str) -> Problem:
+    close = difflib.get_close_matches(value, KNOWN_INDICATORS, n=1, cutoff=0.6)
+    hint = f"; mente du «{close[0]}»?" if close else ""
+    return Problem(file, expected="en kjent indikator (" + ", ".join(KNOWN_INDICATORS) + ")" + hint, found=value,
+                   column=name)
+
+
 def load_params(path: Path | str | None = None, *, year: int | None = None) -> Params:
     """Read and validate a parameter file; raise ParameterError listing every problem."""
     if path is None:
@@ -199,9 +278,13 @@ def load_params(path: Path | str | None = None, *, year: int | None = None) -> P
         raise ParameterError(Problem(file, expected="en parameterfil som finnes", found="filen finnes ikke"))
     try:
         text = path.read_text(encoding="utf-8")
+        if duplicates := _duplicate_keys(yaml.compose(text, Loader=yaml.SafeLoader), file):
+            raise ParameterError(duplicates)
         data = yaml.safe_load(text)
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ParameterError(Problem(file, expected="gyldig YAML i UTF-8", found=str(exc).splitlines()[0])) from exc
+    except yaml.YAMLError as exc:
+        raise ParameterError(_yaml_problem(file, text, exc)) from exc
+    except UnicodeDecodeError as exc:
+        raise ParameterError(Problem(file, expected="en tekstfil i UTF-8", found=str(exc).splitlines()[0])) from exc
     if not isinstance(data, dict):
         raise ParameterError(Problem(file, expected="en YAML-fil med nøkler og verdier", found=type(data).__name__))
 
@@ -285,6 +368,9 @@ def load_params(path: Path | str | None = None, *, year: int | None = None) -> P
         for key in ("id", "navn", "indikator", "vekt"):
             if key not in item:
                 problems.append(Problem(file, expected="parameteren er påkrevd", found="mangler", column=prefix + key))
+        for key in ("indikator", "grunnlag"):
+            if isinstance(item.get(key), str) and item[key] not in KNOWN_INDICATORS:
+                problems.append(_indicator_problem(file, item[key], prefix + key))
         if len(problems) == before:
             if item["vekt"] < 0:
                 problems.append(Problem(file, expected="en vekt ≥ 0", found=str(item["vekt"]), column=prefix + "vekt"))

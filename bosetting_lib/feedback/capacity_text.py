@@ -8,8 +8,14 @@ Conventions:
 - an upper bound only ("inntil 30", "maks 30") gives ``min=None, max=30``: the municipality has not promised a floor;
 - a lower bound only ("minst 10", "10+") gives ``min=10, max=None``;
 - an approximate figure ("ca. 15") counts as that figure and is not flagged (it is how numbers are usually given);
-- "0", "nei", "ingen", "ønsker ikke å bosette" give ``declines=True`` and ``min=max=0``;
-- "som i fjor" gives ``same_as_last_year=True`` with no numbers; the caller resolves it to last year's figure;
+- "0", "nei", "ingen", "ønsker ikke å bosette" give ``declines=True`` and ``min=max=0``; only explicit refusals do:
+  text the parser does not understand ("ikke behandlet ennå", "se vedlegg", "ingen kommentar") is flagged, never
+  read as a refusal;
+- a negation scopes over the bound that follows it: "ikke kapasitet til mer enn 10" is at most 10 and "ikke under 10"
+  at least 10;
+- "ingen øvre grense", "ubegrenset" give ``no_cap=True`` and no bounds (a legitimate answer, not flagged);
+- "som i fjor", "ingen endring" give ``same_as_last_year=True`` with no numbers; the caller resolves it to last
+  year's figure;
 - a count of unaccompanied minors inside the text ("herav 5 enslige mindreårige", "5 EM") goes to ``em``.
 """
 
@@ -37,6 +43,7 @@ class CapacityParse:
     note: str
     original: str
     em: int | None = None  # unaccompanied minors mentioned in the text ("herav 5 EM"), part of the total
+    no_cap: bool = False  # the answer says there is no upper limit ("ingen øvre grense")
 
 
 _UNITS = {
@@ -67,30 +74,50 @@ _EM_SUM = re.compile(rf"(\d+)\s*(?:voksne|personer|pers\.?|familie\w*|andre)?\s*
 _EM_TRAILING = re.compile(rf"(?:,|og|\+|samt)?\s*\(?\s*(\d+)\s*{_EM}\b\s*\)?")
 
 _SAME = re.compile(
-    r"som\s+i\s+fjor|samme\s+som\s+(?:i\s+)?fjor|samme\s+(?:antall|tall|nivå)|som\s+fjoråret|som\s+i\s+år\b|"
+    r"ingen\s+endring|ikke\s+endret|som\s+i\s+fjor|samme\s+som\s+(?:i\s+)?fjor|samme\s+(?:antall|tall|nivå)|som\s+fjoråret|som\s+i\s+år\b|"
     r"som\s+tidligere|uendret|tilsvarende\s+(?:som\s+)?(?:i\s+)?fjor|likt?\s+som\s+(?:i\s+)?fjor|som\s+sist"
 )
 _UNDECIDED = re.compile(
     r"vet\s+ikke|usikk|avvent|ikke\s+(?:av)?klart|uavklart|ikke\s+bestemt|ikke\s+besluttet|ikke\s+tatt\s+stilling|"
     r"ikke\s+vedtatt|skal\s+behandles|behandles|behandler|politisk\s+behandling|før\s+(?:kommunestyret|formannskapet)|"
-    r"kommer\s+tilbake|ettersend"
+    r"kommer\s+tilbake|ettersend|ikke\s+(?:ferdig\s*)?(?:be)?handlet|ikke\s+fattet|"
+    r"ingen\s+vedtak|ikke\s+vurdert|ikke\s+tatt\s+opp|under\s+(?:behandling|vurdering|arbeid)|til\s+behandling|"
+    r"ikke\s+ennå|ennå\s+ikke|enda\s+ikke|ikke\s+enda|ikke\s+klar\b|venter\s+på"
 )
+# A pointer to somewhere else instead of an answer: flagged, never read as a number or a refusal.
+_REFERENCE = re.compile(r"\bse\s+(?:vedlagt|vedlegg|vedtak|kommunestyre\w*|saksfremlegg|sak\b|e-?post|brev)|"
+                        r"\bjf\.?\s|\bjfr\.?\s|\bviser\s+til|\bvedlagt\b|\bi\s+vedlegg")
+_NO_CAP = re.compile(r"ingen\s+(?:øvre\s+)?(?:grense|begrensning|tak|maks\w*)|ubegrenset|uten\s+(?:øvre\s+)?"
+                     r"(?:grense|begrensning|tak)|ikke\s+(?:noe|noen)\s+(?:øvre\s+)?(?:grense|begrensning|tak)")
 _CONDITION = re.compile(r"avhengig\s+av|forutsett|forutsatt|forutsetter|dersom|\bhvis\b|forbehold|såfremt")
+# Only explicit refusals: "kan ikke svare nå", "har ikke behandlet", "ingen kommentar" are not refusals.
 _DECLINE = re.compile(
-    r"ønsker\s+ikke|kan\s+ikke|ikke\s+(?:å\s+)?bosette|vil\s+ikke|ikke\s+aktuelt|ikke\s+kapasitet|har\s+ikke|"
-    r"^nei\b|^ingen\b|\bingen\s+(?:flyktninger|personer|bosetting)|tar\s+ikke\s+imot|avslår|^0\s*(?:personer)?$"
+    r"ønsker\s+ikke\s+(?:å\s+)?(?:bosette|ta\s+i\s*mot|motta)|ønsker\s+ikke\s*[.!]?$|"
+    r"kan\s+ikke\s+(?:bosette|ta\s+i\s*mot|motta)|kan\s+ikke\s*[.!]?$|ikke\s+(?:å\s+)?bosette|"
+    r"vil\s+ikke\s+(?:bosette|ta\s+i\s*mot|motta)|ikke\s+aktuelt|ikke\s+kapasitet|"
+    r"har\s+ikke\s+(?:kapasitet|mulighet|boliger?|plass|anledning|ressurser)|"
+    r"^nei\b|\b(?:sier|svarer|takker)\s+nei\b|\bnei\s+til\s+(?:bosetting|å\s+bosette)|"
+    r"^ingen(?:\s+(?:i\s+år|i|flyktninger|personer|bosetting|nye|plass|kapasitet))*\s*[.!]*$|"
+    r"\bingen\s+(?:flyktninger|personer|bosetting)|tar\s+ikke\s+i\s*mot|avslår|^0\s*(?:personer)?$"
 )
 _FAMILY = re.compile(r"famili\w*\s*-?\s*gjenfor\w*|familiegjenfor\w*|gjenforen\w*")
 _FAMILY_UNIT = re.compile(r"\d+\s*(?:familier|familie|husstander|hushold\w*)\b")
 _REQUEST = re.compile(r"som\s+anmodet|anmodning(?:en)?\b|som\s+imdi")
 
+# A negation scopes over the bound that follows it in the same clause ("ikke kapasitet til mer enn 10": at most 10).
+_NEG_SCOPE = r"\bikke\b(?:(?!\bmen\b)[^\d.;,!?]){0,60}?"
+_NEG_UPPER = re.compile(_NEG_SCOPE + r"\b(?:flere\s+enn|mer\s+enn|over|utover|ut\s+over)\s*(\d+)")
+_NEG_LOWER = re.compile(_NEG_SCOPE + r"\b(?:færre\s+enn|mindre\s+enn|under)\s*(\d+)")
+_PLUS_MINUS = re.compile(r"(\d+)\s*(?:\+\s*/\s*-|±|\+-)\s*(\d+)")
 _UPPER = re.compile(
-    r"(?:inntil|opptil|opp\s+til|maks(?:imalt|imum)?\.?|max\.?|høyst|ikke\s+over|"
+    r"(?:inntil|opptil|opp\s+til|opp\s+mot|maks(?:imalt|imum)?\.?|max\.?|høyst|ikke\s+over|"
     r"ikke\s+(?:ta\s+imot\s+|bosette\s+)?(?:flere|mer)\s+enn|"
     r"til\s+og\s+med)\s*(\d+)"
 )
 _UPPER_STRICT = re.compile(r"(?:under|færre\s+enn|mindre\s+enn)\s*(\d+)")
-_LOWER = re.compile(r"(?:minst|minimum|min\.|fra|ikke\s+færre\s+enn|ikke\s+under)\s*(\d+)|(\d+)\s*(?:\+|eller\s+(?:flere|mer))")
+# "10+" is at least 10, but "10 + familiegjenforente" is 10 and a remark about family reunification.
+_LOWER = re.compile(r"(?:minst|minimum|min\.|fra|ikke\s+færre\s+enn|ikke\s+under)\s*(\d+)|"
+                    r"(\d+)\s*(?:\+(?!\s*(?:famil|gjenfor|\d))|eller\s+(?:flere|mer))")
 _LOWER_STRICT = re.compile(r"(?:over|flere\s+enn|mer\s+enn)\s*(\d+)")
 _RANGE = re.compile(r"mellom\s*(\d+)\s*(?:og|-|til)\s*(\d+)|(\d+)\s*(?:-|til)\s*(\d+)")
 _ALTERNATIVE = re.compile(r"(\d+)\s*(?:/|eller)\s*(\d+)")
@@ -100,14 +127,21 @@ _NEGATIVE = re.compile(r"(?:^|[^\w\d])-\s*\d")
 _MAYBE = re.compile(r"kanskje|muligens|eventuelt|evt\.|trolig|sannsynligvis|foreløpig")
 
 CONTACT_REPLACEMENT = "[kontaktinfo fjernet]"
-# E-mail addresses, also the "navn (at) kommune.no" way of writing them.
-EMAIL = re.compile(r"[\w.+-]+(?:@|\s*[\(\[]\s*at\s*[\)\]]\s*)[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
-# Norwegian phone numbers: 8 digits starting 2-9, written together or grouped 3-2-3, 2-2-2-2, 3-5 or 4-4,
-# optionally after +47/0047/(+47). Groupings are fixed so ranges ("20-25") and dates ("2025-05-14") do not match.
+# E-mail addresses, also written to dodge harvesters: "navn (at) kommune.no", "navn[at]kommune.no", "navn at
+# kommune.no", "navn (at) kommune dot no", "navn @ kommune . no". The last part must be letters (a top-level domain),
+# so "kl. 10 at 10.30" or "5 @ 10.5" are left alone.
+_AT = r"(?:\s*@\s*|\s*[\(\[\{<]\s*(?:at|krøllalfa|alfa)\s*[\)\]\}>]\s*|\s+(?:at|krøllalfa)\s+)"
+_DOT = r"(?:\.|\s+\.\s+|\s*[\(\[\{<]\s*(?:dot|punktum|prikk)\s*[\)\]\}>]\s*|\s+(?:dot|punktum|prikk)\s+)"
+EMAIL = re.compile(rf"[\w.+-]+{_AT}[\w-]+(?:{_DOT}[\w-]+)*{_DOT}[a-zæøå]{{2,}}(?![\w@])", re.IGNORECASE)
+# Norwegian phone numbers: 8 digits starting 2-9, written together or grouped 3-2-3, 2-2-2-2, 3-5 or 4-4 with spaces,
+# hyphens or dots, optionally after +47/0047/(+47). Groupings are fixed so ranges ("20-25"), dates ("14.05.2025",
+# "2025-05-14"), amounts ("45 000 000") and organisation numbers ("974 760 673") do not match.
+_SEP = r"[\s.-]"
 PHONE = re.compile(
-    r"(?<![\w+])(?:(?:\+|00)\s?47[\s-]?|\(\+47\)\s?)?"
-    r"(?:[2-9]\d{7}|[2-9]\d{2}[\s-]\d{2}[\s-]\d{3}|[2-9]\d(?:[\s-]\d{2}){3}|[2-9]\d{2}[\s-]\d{5}|[2-9]\d{3}[\s-]\d{4})"
-    r"(?![\w-]|[\s-]\d)"
+    r"(?<![\w+])(?<!\d[.,])(?:(?:\+|00)\s?47[\s.-]?|\(\+47\)\s?|\(0047\)\s?)?"
+    rf"(?:[2-9]\d{{7}}|[2-9]\d{{2}}{_SEP}\d{{2}}{_SEP}\d{{3}}|[2-9]\d(?:{_SEP}\d{{2}}){{3}}|[2-9]\d{{2}}{_SEP}\d{{5}}"
+    rf"|[2-9]\d{{3}}{_SEP}\d{{4}})"
+    r"(?![\w-]|[\s.,-]\d)"
 )
 
 
@@ -148,7 +182,7 @@ def _normalise(text: str) -> str:
 
 
 def _result(lo: int | None, hi: int | None, notes: list[str], original: str, *, uncertain: bool = False,
-            declines: bool = False, same: bool = False, em: int | None = None) -> CapacityParse:
+            declines: bool = False, same: bool = False, em: int | None = None, no_cap: bool = False) -> CapacityParse:
     for n in (lo, hi):
         if n is not None and n > PLAUSIBLE_MAX:
             uncertain = True
@@ -157,7 +191,7 @@ def _result(lo: int | None, hi: int | None, notes: list[str], original: str, *, 
         declines, lo = True, 0
     return CapacityParse(
         min=lo, max=hi, declines=declines, same_as_last_year=same, uncertain=uncertain or bool(notes),
-        note="; ".join(dict.fromkeys(notes)), original=original, em=em,
+        note="; ".join(dict.fromkeys(notes)), original=original, em=em, no_cap=no_cap,
     )
 
 
@@ -185,6 +219,12 @@ def parse_capacity(text: object) -> CapacityParse:
         uncertain = True
         notes.append("svaret inneholder kontaktinformasjon")
     s = _normalise(cleaned)
+    # "25 +/- 5" is a range, not a negative number.
+    if m := _PLUS_MINUS.search(s):
+        a, b = int(m.group(1)), int(m.group(2))
+        uncertain = True
+        notes.append(f"tolket «{m.group(0)}» som {max(a - b, 0)}–{a + b}")
+        s = s[: m.start()] + f" {max(a - b, 0)}-{a + b} " + s[m.end():]
     if _NEGATIVE.search(s):
         uncertain = True
         notes.append("negativt tall i svaret")
@@ -203,6 +243,9 @@ def parse_capacity(text: object) -> CapacityParse:
     if _REQUEST.search(s):
         uncertain = True
         notes.append("viser til anmodningen i stedet for et tall")
+    if _REFERENCE.search(s):
+        uncertain = True
+        notes.append("viser til et vedlegg eller vedtak i stedet for å oppgi tallet her")
 
     # Dates ("behandles 12. mai") and years ("i 2026") are not capacities.
     s = _DATE.sub(" ", s)
@@ -228,6 +271,10 @@ def parse_capacity(text: object) -> CapacityParse:
                 return _result(None, None, notes, original, uncertain=True, em=em)
             s = rest
 
+    no_cap = False
+    if m := _NO_CAP.search(s):
+        no_cap = True
+        s = s[: m.start()] + " " + s[m.end():]
     same = bool(_SAME.search(s))
     undecided = bool(_UNDECIDED.search(s))
     declines_word = bool(_DECLINE.search(s.strip()))
@@ -240,8 +287,15 @@ def parse_capacity(text: object) -> CapacityParse:
             return _result(numbers[0], numbers[0], notes, original, uncertain=True, same=True, em=em)
         return _result(None, None, notes, original, uncertain=True, same=True, em=em)
 
+    if not numbers and no_cap:
+        return _result(None, None, notes, original, uncertain=uncertain or undecided, em=em, no_cap=True)
+    if numbers and undecided and not any(numbers):
+        # "0 (ikke behandlet)": a placeholder while the decision is pending, not a refusal.
+        notes.append("ikke avklart ennå; 0 er ikke lest som at kommunen sier nei")
+        return _result(None, None, notes, original, uncertain=True, em=em)
+
     if not numbers:
-        if declines_word and not undecided:
+        if declines_word and not undecided and not _REFERENCE.search(s):
             return _result(0, 0, notes, original, uncertain=uncertain, declines=True, em=em)
         if undecided:
             notes.append("ikke avklart ennå")
@@ -255,7 +309,7 @@ def parse_capacity(text: object) -> CapacityParse:
     if _CONDITION.search(s) or _MAYBE.search(s):
         uncertain = True
         notes.append("svaret har forbehold")
-    if declines_word and any(n > 0 for n in numbers) and not _UPPER.search(s):
+    if declines_word and any(n > 0 for n in numbers) and not _UPPER.search(s) and not _NEG_UPPER.search(s):
         uncertain = True
         notes.append("svaret sier både nei og et tall")
 
@@ -273,6 +327,10 @@ def parse_capacity(text: object) -> CapacityParse:
         if a > b:
             uncertain = True
             notes.append(f"spennet er oppgitt baklengs ({a}-{b})")
+    elif m := _NEG_UPPER.search(s):
+        lo, hi = None, int(m.group(1))
+    elif m := _NEG_LOWER.search(s):
+        lo, hi = int(m.group(1)), None
     elif m := _UPPER.search(s):
         lo, hi = None, int(m.group(1))
     elif m := _UPPER_STRICT.search(s):
@@ -297,4 +355,7 @@ def parse_capacity(text: object) -> CapacityParse:
     if em is not None and hi is not None and em > hi:
         uncertain = True
         notes.append(f"flere enslige mindreårige ({em}) enn totalt ({hi})")
-    return _result(lo, hi, notes, original, uncertain=uncertain, em=em)
+    if no_cap and hi is not None:
+        uncertain = True
+        notes.append(f"svaret sier både «ingen øvre grense» og {hi}")
+    return _result(lo, hi, notes, original, uncertain=uncertain, em=em, no_cap=no_cap)

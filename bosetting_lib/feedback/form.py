@@ -27,6 +27,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bosetting_lib.errors import InputError, Problem
+from bosetting_lib.xlsx import keep_text_as_text
 
 FORM_VERSION = 1
 FORM_ID_PREFIX = "BOSETTING-TILBAKEMELDING"
@@ -499,7 +500,12 @@ def fixed_timestamp(year: int) -> dt.datetime:
 
 
 def save_workbook_deterministic(wb: Workbook, path: Path, timestamp: dt.datetime) -> Path:
-    """Save ``wb`` so the file's bytes depend only on its content (fixed document times and zip entry times)."""
+    """Save ``wb`` so the file's bytes depend only on its content (fixed document times and zip entry times).
+
+    Text cells are stored as text (see :func:`bosetting_lib.xlsx.keep_text_as_text`): a name or note starting
+    with "=" is shown as written, never run as a formula.
+    """
+    keep_text_as_text(wb)
     wb.properties.created = timestamp
     wb.properties.modified = timestamp
     buffer = io.BytesIO()

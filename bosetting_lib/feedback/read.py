@@ -31,8 +31,10 @@ from bosetting_lib.sources.names import MunicipalityLookup
 from bosetting_lib.feedback.form import (
     ANSWER_COLUMN,
     FORM_ID_PATTERN,
+    HELP_COLUMN,
     LABEL_CODE,
     LABEL_FORM_ID,
+    LABEL_NAME,
     QUESTIONS,
     SHEET_FORM,
     WISH_CHOICES,
@@ -257,11 +259,69 @@ def is_feedback_form(path: Path) -> bool:
         wb.close()
 
 
+# The name `bosetting skjema` gives a form (feedback_form.form_file_name), also after "Kopi av …" or "… (2)".
+_FORM_FILE_NAME = re.compile(r"tilbakemelding_(?P<year>\d{4})_(?P<code>\d{4})(?![0-9])")
+
+
+def _formula_text(value: object) -> str | None:
+    """The formula of a cell read with ``data_only=False`` ("=SUM(C12:C14)"), or None when it holds a value."""
+    if isinstance(value, str) and value.startswith("="):
+        return value
+    text = getattr(value, "text", None)  # array and data-table formulas
+    return text if isinstance(text, str) else None
+
+
+def _identity_problems(file: str, code: str, code_ref: str, name_value: object, name_ref: str | None,
+                       lookup: MunicipalityLookup) -> list[Problem]:
+    """The form's code against its file name and its name cell: a mismatch means the answer may be someone else's."""
+    problems: list[Problem] = []
+    here = f"{code} {lookup.name(code)}"
+    m = _FORM_FILE_NAME.search(file)
+    if m and m.group("code") != code:
+        named = m.group("code") + (f" {lookup.name(m.group('code'))}" if m.group("code") in lookup.names else "")
+        problems.append(Problem(
+            file, f"samme kommune i filnavnet ({named}) og i cellen {code_ref} (rett skjemaet eller filnavnet, "
+                  "eller be kommunen sende skjemaet på nytt)", found=here, column=code_ref))
+    name_text = _cell_text(name_value)
+    if name_ref is not None and name_text and lookup.find(name_text) != code:
+        problems.append(Problem(
+            file, f"kommunenavnet for {here} (cellen {code_ref}) også i cellen {name_ref} (rett skjemaet eller be "
+                  "kommunen sende det på nytt)", found=name_text, column=name_ref))
+    return problems
+
+
+def _stray_cells(ws_formulas, ws_values, question_rows: dict[int, str]) -> list[str]:
+    """Flags for values typed outside the answer cells of the questions (beside or below them)."""
+    if not question_rows:
+        return []
+    first = min(question_rows)
+    help_col = openpyxl.utils.column_index_from_string(HELP_COLUMN)
+    answer_col = openpyxl.utils.column_index_from_string(ANSWER_COLUMN)
+    flags = []
+    for row in ws_formulas.iter_rows(min_row=first, min_col=answer_col):
+        for cell in row:
+            if cell.value is None or (isinstance(cell.value, str) and not cell.value.strip()):
+                continue
+            r, c = cell.row, cell.column
+            if c == answer_col and r in question_rows:
+                continue  # the answer cell itself
+            if c == help_col and r in question_rows:
+                continue  # the form's help text
+            above = [q for q in question_rows if q <= r]
+            near = question_rows[max(above)] if above else question_rows[first]
+            where = f"{ANSWER_COLUMN}{max(above) if above else first}"
+            shown = _cell_text(ws_values[cell.coordinate].value) or str(cell.value)
+            flags.append(f"svar i feil celle: {cell.coordinate} har «{shown}», men svaret på «{near}» skal stå i {where}")
+    return flags
+
+
 def _read_form(path: Path, year: int, lookup: MunicipalityLookup) -> tuple[dict | None, list[Problem]]:
     """One returned form: its answer row (None when the form cannot be used) and the problems found in it."""
     file = path.name
     try:
         wb = openpyxl.load_workbook(path, data_only=True)
+        # The same cells as typed: a formula the saving program did not calculate has no value above.
+        wb_formulas = openpyxl.load_workbook(path, data_only=False)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         return None, [Problem(file, "en Excel-arbeidsbok (.xlsx) med tilbakemeldingsskjemaet", found=type(exc).__name__)]
     if SHEET_FORM not in wb.sheetnames:
@@ -283,12 +343,18 @@ def _read_form(path: Path, year: int, lookup: MunicipalityLookup) -> tuple[dict 
     code = lookup.find(_cell_text(code_value).zfill(4) if isinstance(code_value, (int, float)) else code_value)
     if code is None:
         return None, [Problem(file, "et kommunenummer i fylket", found=_cell_text(code_value), column=code_ref or LABEL_CODE)]
+    name_ref = f"{ANSWER_COLUMN}{rows[LABEL_NAME]}" if LABEL_NAME in rows else None
+    if mismatch := _identity_problems(file, code, code_ref, ws[name_ref].value if name_ref else None, name_ref, lookup):
+        return None, mismatch
 
+    ws_formulas = wb_formulas[SHEET_FORM]
     problems: list[Problem] = []
     flags: list[str] = []
+    question_rows = {rows[q.text(year)]: q.text(year) for q in QUESTIONS if q.text(year) in rows}
+    flags += _stray_cells(ws_formulas, ws, question_rows)
     row: dict[str, object] = {"kommunenummer": code, "kommune": lookup.name(code), "kilde": file, "kilde_rad": pd.NA}
     partners: list[str] = []
-    filled = False
+    filled = bool(flags)  # something typed beside the answer cells is flagged, and the form is not blank
     for q in QUESTIONS:
         label = q.text(year)
         if label not in rows:
@@ -296,6 +362,13 @@ def _read_form(path: Path, year: int, lookup: MunicipalityLookup) -> tuple[dict 
             continue
         ref = f"{ANSWER_COLUMN}{rows[label]}"
         value = ws[ref].value
+        formula = _formula_text(ws_formulas[ref].value)
+        if value is None and formula is not None:
+            # Saved by a program that does not calculate (a script, some web apps): the answer is unknown.
+            filled = True
+            flags.append(f"formel uten utregnet verdi i {ref} («{formula}», svar på «{label}»): åpne skjemaet i Excel, "
+                         "lagre og les inn på nytt, eller skriv tallet inn")
+            continue
         if value is None or (isinstance(value, str) and not value.strip()):
             continue
         filled = True
@@ -332,6 +405,7 @@ def _read_form(path: Path, year: int, lookup: MunicipalityLookup) -> tuple[dict 
         else:
             row[q.key] = _cell_text(value)
     wb.close()
+    wb_formulas.close()
     if not filled:
         return None, problems + [Problem(file, "et utfylt skjema", found="ingen svar er fylt ut")]
     row["samarbeid"] = "; ".join(dict.fromkeys(partners)) if partners else None

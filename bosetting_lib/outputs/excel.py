@@ -10,7 +10,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from bosetting_lib.config.params import Params
-from bosetting_lib.outputs.xlsx import save_workbook
+from bosetting_lib.xlsx import save_workbook
 
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
 BOLD = Font(bold=True)

@@ -362,6 +362,52 @@ class Register:
 
     # --- names -----------------------------------------------------------------------------------------------
 
+    def _code_names(self) -> dict[str, set[str]]:
+        """Code → every name it has had in any structure (plain, official, each language form), normalised."""
+        if getattr(self, "_code_names_cache", None) is None:
+            table: dict[str, set[str]] = {}
+            pairs = [*zip(self._m["kommunenummer"], self._m["kommune"]),
+                     *zip(self._official["kommunenummer"], self._official["offisielt_navn"])]
+            for code, name in pairs:
+                if not isinstance(name, str):
+                    continue
+                base = _split_qualifier(name)[0]
+                for form in {name, base, *_name_parts(base)}:
+                    if key := normalise_name(form):
+                        table.setdefault(str(code), set()).add(key)
+            self._code_names_cache = table
+        return self._code_names_cache
+
+    def name_fits_code(self, code: str, name: str) -> bool:
+        """Whether ``name`` is a name ``code`` has had (historical, official and Sámi/Kven forms count).
+
+        A code the register does not know, or an empty name, fits: those are reported by the code checks.
+        """
+        known = self._code_names().get(str(code))
+        base = _split_qualifier(str(name).strip())[0]
+        if not known or not normalise_name(base):
+            return True
+        if normalise_name(base) in known:
+            return True
+        # "Tråante - Trondheim" in the other order, or "Trondheim-Tråante" without spaces
+        pieces = [normalise_name(p) for p in re.split(r"\s*-\s*", _DASHES.sub("-", base)) if p.strip()]
+        return len(pieces) > 1 and all(p in known for p in pieces)
+
+    def name_mismatch(self, code: str, name: str) -> str | None:
+        """A Norwegian 'expected' text when ``name`` contradicts ``code``, else None."""
+        if self.name_fits_code(code, name):
+            return None
+        plain = list(dict.fromkeys(self._m.loc[self._m["kommunenummer"] == code, "kommune"].iloc[::-1]))
+        key = normalise_name(_split_qualifier(str(name).strip())[0])
+        others = sorted(c for c, names in self._code_names().items() if key in names)
+        latest = self._codes[self.structures[-1]]
+        now = [c for c in others if c in latest] or others
+        before = [c for c in others if c not in now]
+        where = (f"; «{name}» er kommunenummer {', '.join(now[:3])}"
+                 + (f" (tidligere {', '.join(before[:3])})" if before else "")) if others else ""
+        return (f"et navn som hører til kommunenummer {code} ({' / '.join(plain)}){where}. Rett navnet eller "
+                "nummeret i filen (eller last ned filen på nytt)")
+
     def _index(self, structure: int) -> _NameIndex:
         """The name index of a structure (built once)."""
         if structure not in self._index_cache:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from bosetting_lib.sources.county_check import check_county_against_register
 from bosetting_lib.steps.context import RunContext
 from bosetting_lib.steps.tables import read_document, read_table, write_document, write_table
 from bosetting_lib.errors import InputError, Problem
@@ -68,6 +69,9 @@ def read_all(params: Params, data_paths: DataPaths, *, include_feedback: bool = 
     problems: list[Problem] = []
     raw = data_paths.raw
     register = Register.load(raw / params.inndata_register)
+    # A county name contradicting the number would label every row of the table for IMDi with the wrong county.
+    if county_problems := check_county_against_register(params, register):
+        raise InputError(county_problems)
     county = params.fylkesnummer
     municipalities = register.municipalities(params.aar, county=county)
     if municipalities.empty:

@@ -44,6 +44,9 @@ def read_compiled_indicator(
         if code not in known:
             problems.append(Problem(file, expected=f"et kommunenummer som finnes i {structure_year}", found=code, row=line, column="kommunenummer"))
             continue
+        if "kommune" in frame.columns and (why := register.name_mismatch(code, row["kommune"])):
+            problems.append(Problem(file, expected=why, found=row["kommune"], row=line, column="kommune"))
+            continue
         if year_column:
             year_text = row[year_column].strip()
             if not (year_text.isdigit() and len(year_text) == 4):

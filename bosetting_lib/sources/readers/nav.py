@@ -68,6 +68,7 @@ def read_nav_monthly(path: str | Path, *, register, structure_year: int) -> pd.D
         raise InputError(problems)
     count_at = next((header.index(a) for a in _COUNT_HEADERS if a in header), None)
     symbol_at = next((header.index(a) for a in _SYMBOL_HEADERS if a in header), None)
+    name_at = next((header.index(a) for a in ("kommune", "kommunenavn") if a in header), None)
     shown = table.rows[0]
     known = set(register.municipalities(structure_year)["kommunenummer"])
     names = register.municipalities(structure_year).set_index("kommunenummer")["kommune"]
@@ -82,6 +83,9 @@ def read_nav_monthly(path: str | Path, *, register, structure_year: int) -> pd.D
             problems.append(Problem(file, expected=register.describe_invalid_code(code, structure_year) if code.isdigit()
                                     else f"et firesifret kommunenummer i {structure_year}", found=code, row=line,
                                     column=shown[where["kommunenummer"]]))
+            continue
+        if name_at is not None and (why := register.name_mismatch(code, record[name_at])):
+            problems.append(Problem(file, expected=why, found=record[name_at], row=line, column=shown[name_at]))
             continue
         year = parse_year(record[where["year"]])
         if year is None:

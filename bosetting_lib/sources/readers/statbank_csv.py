@@ -82,6 +82,7 @@ def read_statbank_csv(
     records: list[dict[str, Any]] = []
     excluded: dict[str, None] = {}
     named: list[tuple[int, dict[str, Any]]] = []  # rows with a name but no code, matched per year below
+    mismatched: set[str] = set()  # region cells whose name contradicts their code
     last = len(table.rows) - 1
     for i, (row, rowno) in enumerate(zip(table.rows[1:], table.row_numbers[1:]), start=1):
         if len(row) != len(header):
@@ -99,6 +100,13 @@ def read_statbank_csv(
         if region.kind == "ugyldig":
             problems.append(Problem(file, expected="en region som «5001 Trondheim» (kommunenummer og navn)",
                                     found=row[layout["region"]], row=rowno, column=rcol))
+            continue
+        # "5006 Trondheim": the code and the name disagree, so the figure may belong to either; reported once per cell
+        if region.kind == "kommune" and region.name and (why := register.name_mismatch(region.code, region.name)):
+            cell_text = " ".join(row[layout["region"]].split())
+            if cell_text not in mismatched:
+                mismatched.add(cell_text)
+                problems.append(Problem(file, expected=why, found=cell_text, row=rowno, column=rcol))
             continue
         for year, vcol, prefix in _year_cells(row, layout):
             variabel = _variable(row, layout, prefix)

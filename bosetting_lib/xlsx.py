@@ -14,8 +14,28 @@ FIXED_TIME = dt.datetime(2000, 1, 1, 0, 0, 0)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
+def keep_text_as_text(workbook: Workbook) -> int:
+    """Store every text cell as text, so no text the project writes can become a live formula; return how many.
+
+    openpyxl turns any str starting with "=" into a formula when it is assigned (a reason like "=SUM(A1:A9)" or
+    "=HYPERLINK(…)" typed by a municipality would then run in the analyst's Excel). Marking the cell as a string
+    keeps the visible text exactly as written. Text starting with "+", "-" or "@" is already stored as text by
+    openpyxl; Excel evaluates those only when typed, not when read from a file. The project writes no formulas
+    of its own, so every workbook it saves goes through here.
+    """
+    changed = 0
+    for ws in workbook.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f" and isinstance(cell.value, str):
+                    cell.data_type = "s"
+                    changed += 1
+    return changed
+
+
 def save_workbook(workbook: Workbook, path: Path) -> None:
-    """Write the workbook so that the same content always gives the same bytes."""
+    """Write the workbook so that the same content always gives the same bytes (and no text becomes a formula)."""
+    keep_text_as_text(workbook)
     workbook.properties.created = FIXED_TIME
     workbook.properties.modified = FIXED_TIME
     workbook.properties.creator = "bosetting"
