@@ -17,9 +17,9 @@ from bosetting_lib.readers import translation_report
 from bosetting_lib.readers.compiled_csv import read_compiled_indicator
 from bosetting_lib.readers.imdi import read_imdi_table
 from bosetting_lib.readers.nav import read_nav_monthly
-from bosetting_lib.readers.statbank_csv import read_statbank_csv
 from bosetting_lib.readers.symbols import SSB_SYMBOLS, clean_header, decode_bytes, read_csv_text
 from bosetting_lib.register import Register
+from bosetting_lib.ssb_api import read_ssb_table
 
 TIDY_COLUMNS = ["kommunenummer", "kommune", "aar", "variabel", "verdi", "status"]
 _POPULATION_VARIABLES = ("personer", "folketall", "folkemengde")
@@ -79,7 +79,7 @@ def read_all(params: Params, data_paths: DataPaths, *, include_feedback: bool = 
         raise InputError(problems)
 
     split_weights = _split_weights(raw, params, problems)
-    population = _collect(problems, lambda: read_statbank_csv(
+    population = _collect(problems, lambda: read_ssb_table(  # StatBank CSV, or JSON-stat from `bosetting hent`
         raw / params.inndata_folketall, register=register, target_year=params.aar, county=county,
         split_weights=split_weights))
     status_cells = population.attrs.get("status_cells", ()) if population is not None else ()
@@ -168,7 +168,7 @@ def _immigrant_share(path: Path, register: Register, params: Params) -> pd.DataF
     municipality structure (StatBank offers that as "gjeldende kommuner"); anything else is refused.
     """
     file = str(path)
-    frame = read_statbank_csv(path, register=register, target_year=params.aar, county=params.fylkesnummer)
+    frame = read_ssb_table(path, register=register, target_year=params.aar, county=params.fylkesnummer)
     wanted = frame["variabel"].map(_is_immigrant_share).astype(bool)
     if not wanted.any() and len(frame):
         raise InputError(Problem(file, expected="statistikkvariabelen «Andel av befolkningen (prosent)» for "
