@@ -123,8 +123,6 @@ def check_response(data: bytes, request: Request, *, register: Register, target_
     Raises InputError (file ``label``) when the answer is not a JSON-stat 2 dataset from the table, or lacks a
     requested municipality or year. Returns the tidy table.
     """
-    from bosetting_lib.readers.jsonstat import read_jsonstat
-
     try:
         obj = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -143,7 +141,7 @@ def check_response(data: bytes, request: Request, *, register: Register, target_
     if missing:
         problems.append(Problem(label, expected="tall for alle kommunene det ble spurt om",
                                 found="mangler " + ", ".join(missing[:10]), column="Region"))
-    got_years = set(int(y) for y in tidy["aar"])
+    got_years = {int(y) for y in tidy["aar"]}
     missing_years = [y for y in request.years if y not in got_years]
     if missing_years:
         problems.append(Problem(label, expected="tall for alle årene det ble spurt om",
@@ -202,13 +200,12 @@ Fetch = Callable[[str, float], bytes]
 
 def urllib_fetch(url: str, timeout: float = TIMEOUT_SECONDS) -> bytes:
     """GET ``url`` with the standard library; a failure becomes a NetworkError with a Norwegian message."""
-    import socket
     import urllib.error
     import urllib.request
 
     request = urllib.request.Request(url, headers={"Accept": "application/json", "User-Agent": "bosetting (hent)"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310 (a fixed https URL)
+        with urllib.request.urlopen(request, timeout=timeout) as answer:
             return answer.read()
     except urllib.error.HTTPError as exc:
         body = exc.read()[:300].decode("utf-8", "replace").strip()
@@ -216,7 +213,7 @@ def urllib_fetch(url: str, timeout: float = TIMEOUT_SECONDS) -> bytes:
             f"SSB svarte med HTTP {exc.code} på {url}: {body or exc.reason}. Sjekk at tabellen og årene er publisert "
             f"(se {USER_GUIDE}); ingenting er skrevet."
         ) from exc
-    except (urllib.error.URLError, socket.timeout, TimeoutError, OSError) as exc:
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise NetworkError(
             f"Fikk ikke kontakt med SSB (data.ssb.no): {reason}. Maskinen ser ut til å mangle nettilgang (eller en "

@@ -172,8 +172,8 @@ def test_offline_gives_a_clear_norwegian_message_and_writes_nothing(data_copy: P
 
 def test_an_http_error_from_ssb_is_explained() -> None:
     class Refuse(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-            body = "Ugyldig verdi for Tid: 2026".encode()
+        def do_GET(self) -> None:
+            body = b"Ugyldig verdi for Tid: 2026"
             self.send_response(400)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
