@@ -116,11 +116,15 @@ def run_pipeline(
     progress: Callable[[str], None] = print,
     timeout: int = EXECUTION_TIMEOUT_SECONDS,
     county: str | None = None,
+    trial: bool = False,
 ) -> RunResult:
     """Run the year's analysis end to end; on any error nothing in processed/ or outputs/<year>/ is replaced.
 
     With ``county`` the shared parameters are rewritten for that county (or its own parameter file is used) and
     everything goes under ``<year>/<county>/`` in processed/ and outputs/.
+
+    ``trial`` (``--proeve``): stale inputs (see freshness.py) do not stop the run; they go into ``advarsler.json`` in
+    the processed folder and onto the report's first screen.
     """
     from bosetting_lib.counties import resolve_county_params
     from bosetting_lib.validate import validate_inputs
@@ -133,7 +137,8 @@ def run_pipeline(
         else:
             params = resolve_county_params(year, county, params_file, data_paths, Path(workdir))
         progress(f"Kontrollerer inndata for {year} ({params.fylke or params.fylkesnummer}) …")
-        validate_inputs(params, data_paths)
+        warnings: list | None = [] if trial else None
+        validate_inputs(params, data_paths, warnings)
         params_text = params.source.read_bytes()
 
     # Imported only now: a run stopped by invalid input should answer quickly.
@@ -155,6 +160,12 @@ def run_pipeline(
             # The run's own parameter file travels with its processed data, so every output can be traced to it.
             (staged_processed / "parametere.yaml").write_bytes(params_text)
             params = load_params(staged_processed / "parametere.yaml", year=year)
+        if warnings:
+            from bosetting_lib.freshness import write_warnings
+
+            write_warnings(warnings, staged_processed)
+            for warning in warnings:
+                progress(f"ADVARSEL (prøvekjøring): {warning}")
         manifest = build_manifest(params, data_paths)
         # The report notebook shows the manifest as its footer, so it exists before the notebooks run.
         write_json(manifest, staged_processed / "manifest.json")

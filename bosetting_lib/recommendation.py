@@ -14,6 +14,7 @@ from bosetting_lib.allocation import apportion, apportion_detailed, apportion_mi
 from bosetting_lib.context import RunContext
 from bosetting_lib.errors import AllocationError
 from bosetting_lib.formatting import format_decimal, format_int, format_percent
+from bosetting_lib.freshness import partial_imdi_years
 from bosetting_lib.indicators import (
     IndicatorUnavailable,
     Inputs,
@@ -79,6 +80,7 @@ def load_inputs(run: RunContext) -> Inputs:
         labour=_optional(run, "ledighet") if use("ledighet") else None,
         immigrant_share=_optional(run, "innvandrerandel") if use("innvandrerandel") else None,
         example_inputs=frozenset("feedback" if k == "tilbakemeldinger" else k for k in examples),
+        partial_years=partial_imdi_years(run.params, run.data),
     )
 
 

@@ -17,6 +17,7 @@ from bosetting_lib.context import RunContext
 from bosetting_lib.feedback import public_feedback_table
 from bosetting_lib.figures import PALETTE, SERIES_COLOURS, SERIES_HATCHES, figure_html
 from bosetting_lib.formatting import format_change, format_decimal, format_int, format_percent, norwegian_text
+from bosetting_lib.freshness import read_warnings
 from bosetting_lib.html_blocks import Column, Html, bullet_list, esc, heading, paragraph, table
 from bosetting_lib.raw_manifest import read_manifest
 from bosetting_lib.recommendation import example_inputs, feedback_steers, read_processed
@@ -172,6 +173,12 @@ def title_block(data: ReportData) -> Html:
     names = data.criterion_names
     weight_text = ", ".join(f"{names.get(k, k).lower()} {format_percent(v, 0)}" for k, v in weights)
     parts = [f"<h1>Anbefaling om bosetting av flyktninger i {p.aar} – {esc(data.county_name)}</h1>"]
+    trial = read_warnings(data.run.processed_dir)  # a trial run (--proeve) on missing or old inputs says so first
+    if trial:
+        parts.append(
+            '<div class="banner" role="alert"><strong>Prøvekjøring: inndata mangler eller er for gamle</strong>'
+            "Rapporten er laget med «--proeve» og er ikke en anbefaling før dette er rettet:<ul>"
+            + "".join(f"<li>{esc(w)}</li>" for w in trial) + "</ul></div>")
     if data.is_backtest:
         summary = data.backtest_summary or {}
         parts.append(

@@ -67,15 +67,27 @@ def check_capacity(params: Params, result: IngestResult) -> list[Problem]:
                     found=str(params.totalt), column="totalt")]
 
 
-def validate_inputs(params: Params, data_paths: DataPaths) -> str:
-    """Read and check every input; raise one InputError with all problems, or return a short summary."""
+def validate_inputs(params: Params, data_paths: DataPaths, warnings: list[Problem] | None = None) -> str:
+    """Read and check every input; raise one InputError with all problems, or return a short summary.
+
+    Stale inputs (last year's IMDi table missing, indicators too old, criteria not reviewed; see freshness.py) are
+    problems too, unless ``warnings`` is given (a trial run, ``--proeve``): then they are appended to it instead.
+    """
+    from bosetting_lib import freshness
     from bosetting_lib.ingest import read_all
 
+    stale = freshness.imdi_problems(params, freshness.files_present(params, data_paths))
+    stale += freshness.criteria_problems(params)
     problems = check_manifest(data_paths)
     try:
         result = read_all(params, data_paths)
     except InputError as exc:
-        raise InputError(problems + exc.problems) from exc
+        raise InputError((stale if warnings is None else []) + problems + exc.problems) from exc
+    stale += freshness.indicator_problems(params, freshness.latest_years(result))
+    if warnings is None:
+        problems = stale + problems
+    else:
+        warnings.extend(stale)
     problems += check_rules(params, len(result.municipalities), result.municipalities)
     problems += check_capacity(params, result)
     if problems:
