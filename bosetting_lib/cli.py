@@ -1,4 +1,4 @@
-"""Command line: ``bosetting kjor``, ``bosetting valider`` and ``bosetting skjema``.
+"""Command line: ``bosetting kjor``, ``valider``, ``skjema``, ``hent`` and ``nytt-aar``.
 
 Commands and options are Norwegian, like everything else the analyst types; the first English names
 (``run``, ``validate``, ``--year``, ``--params``, ``--data-dir``, ``--out``, ``--timeout``) still work as aliases.
@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     _add_common(run)
+    _add_trial(run)
     run.add_argument("--ut", "--out", dest="out", type=Path, default=None, metavar="MAPPE",
                      help="mappe for resultater i stedet for outputs/")
     run.add_argument("--tidsgrense", "--timeout", dest="timeout", type=int, default=600, metavar="SEKUNDER",
@@ -64,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Leser alle inndata for året og rapporterer alle problemer på én gang, med fil, rad og kolonne.",
     )
     _add_common(validate)
+    _add_trial(validate)
 
     skjema = sub.add_parser(
         "skjema", help="lag tilbakemeldingsskjema (Excel) til hver kommune",
@@ -73,7 +75,29 @@ def build_parser() -> argparse.ArgumentParser:
     skjema.add_argument("--ut", "--out", dest="out", type=Path, default=None, metavar="MAPPE",
                         help="mappe for skjemaene (standard: outputs/<år>/skjema/)")
     skjema.add_argument("--frist", type=dt.date.fromisoformat, default=None, metavar="ÅÅÅÅ-MM-DD", help="svarfrist (standard: fra parameterfilen)")
+
+    hent = sub.add_parser(
+        "hent", help="last ned SSB-tabellene parameterne bruker (folketall, innvandrerandel)",
+        description="Laster ned SSB-tabellene for fylkets kommuner gjennom SSBs API (PxWebApi 2, JSON-stat 2) til "
+                    "data/raw/ssb/ med en ny manifestfil per tabell. Alt eller ingenting: ved feil skrives ingenting.",
+    )
+    _add_common(hent)
+
+    new_year = sub.add_parser(
+        "nytt-aar", help="lag parameterfilen for et nytt år og vis årets sjekkliste",
+        description="Skriver params/<år>.yaml fra fjorårets fil (skriver aldri over) og lister det som må legges inn.",
+    )
+    new_year.add_argument("aar", type=int, metavar="ÅR", help="det nye året, f.eks. 2027")
+    new_year.add_argument("--fra", type=Path, default=None, metavar="FIL", help="fjorårets parameterfil (standard: den nyeste i params/)")
     return parser
+
+
+def _add_trial(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--proeve", action="store_true",
+        help="prøvekjøring: gå videre selv om fjorårets IMDi-tabell mangler, indikatorene er for gamle eller "
+             "kriteriene ikke er gjennomgått; rapporten sier det øverst (totaltallet må likevel stå der)",
+    )
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -92,7 +116,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return 0
     county = args.fylke.strip().zfill(2) if args.fylke else None
     result = run_pipeline(args.year, params_file=args.params, data_dir=args.data_dir, out_dir=args.out,
-                          timeout=args.timeout, county=county)
+                          timeout=args.timeout, county=county, trial=args.proeve)
     print(f"Ferdig. Rapporten ligger i {result.report}")
     print(f"Tabellen for IMDi ligger i {result.table}")
     return 0
@@ -105,7 +129,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     params = load_params(args.params, year=args.year)
     data_paths = DataPaths(args.data_dir.resolve()) if args.data_dir else DataPaths()
-    summary = validate_inputs(params, data_paths)
+    warnings: list | None = [] if args.proeve else None
+    summary = validate_inputs(params, data_paths, warnings)
+    if warnings:
+        print(f"Prøvekjøring: inndata for {args.year} kan leses ({summary}), men dette mangler eller er for gammelt:")
+        for warning in warnings:
+            print(f"  - {warning}")
+        return 0
     print(f"Alle inndata for {args.year} er i orden ({summary}).")
     return 0
 
@@ -113,8 +143,28 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_skjema(args: argparse.Namespace) -> int:
     from bosetting_lib.run.feedback_round import write_county_forms  # deferred: openpyxl loads only when used
 
-    paths = write_county_forms(args.year, params_file=args.params, data_dir=args.data_dir, out_dir=args.out, deadline=args.frist)
+    paths = write_county_forms(args.year, params_file=args.params, data_dir=args.data_dir, out_dir=args.out,
+                               deadline=args.frist, notice=lambda text: print(f"MERK: {text}", file=sys.stderr))
     print(f"Laget {len(paths)} skjema i {paths[0].parent if paths else args.out}")
+    return 0
+
+
+def _cmd_hent(args: argparse.Namespace) -> int:
+    from bosetting_lib.run.fetch_round import fetch_year, summary_lines  # deferred: loads only for this command
+
+    done, skipped = fetch_year(args.year, params_file=args.params, data_dir=args.data_dir)
+    print("\n".join(summary_lines(done, skipped, (args.params or Path(f"params/{args.year}.yaml")).name)))
+    return 0
+
+
+def _cmd_new_year(args: argparse.Namespace) -> int:
+    from bosetting_lib.sources.freshness import expected_imdi_file  # deferred: loads only for this command
+    from bosetting_lib.run.new_year import checklist, write_new_year  # deferred: loads only for this command
+    from bosetting_lib.config.params import load_params  # deferred: loads only for this command
+
+    target = write_new_year(args.aar, source=args.fra)
+    params = load_params(target, allow_missing_total=True)
+    print("\n".join(checklist(args.aar, target, expected_imdi_file(params, args.aar - 1))))
     return 0
 
 
@@ -122,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status (0 ok, 1 an error in the inputs or the run, 2 wrong usage)."""
     args = build_parser().parse_args(argv)
     commands = {"kjor": _cmd_run, "run": _cmd_run, "valider": _cmd_validate, "validate": _cmd_validate,
-                "skjema": _cmd_skjema}
+                "skjema": _cmd_skjema, "hent": _cmd_hent, "nytt-aar": _cmd_new_year}
     try:
         return commands[args.command](args)
     except BosettingError as exc:

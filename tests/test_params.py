@@ -152,14 +152,14 @@ def register():
 
 @pytest.mark.parametrize("name", ["Trøndelag", "Trøndelag - Trööndelage", "Trööndelage", "trøndelag"])
 def test_county_name_in_any_official_form_matches_its_number(params_copy, register, name):
-    from bosetting_lib.county_check import check_county_against_register
+    from bosetting_lib.sources.county_check import check_county_against_register
 
     _edit(params_copy, "fylke: Trøndelag", f"fylke: {name}")
     assert check_county_against_register(load_params(params_copy, year=2026), register) == []
 
 
 def test_county_name_contradicting_the_number_is_refused(params_copy, register):
-    from bosetting_lib.county_check import check_county_against_register
+    from bosetting_lib.sources.county_check import check_county_against_register
 
     _edit(params_copy, "fylke: Trøndelag", "fylke: Nordland")
     (problem,) = check_county_against_register(load_params(params_copy, year=2026), register)
@@ -169,7 +169,7 @@ def test_county_name_contradicting_the_number_is_refused(params_copy, register):
 
 
 def test_unknown_county_name_and_number_are_refused_with_a_suggestion(params_copy, register):
-    from bosetting_lib.county_check import check_county_against_register
+    from bosetting_lib.sources.county_check import check_county_against_register
 
     _edit(params_copy, "fylke: Trøndelag", "fylke: Trondelag")
     _edit(params_copy, 'fylkesnummer: "50"', 'fylkesnummer: "16"')  # Sør-Trøndelag, before 2018

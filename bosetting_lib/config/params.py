@@ -29,7 +29,7 @@ _TOP_LEVEL: dict[str, tuple[type, ...]] = {
     "aar": (int,),
     "fylkesnummer": (str,),
     "fylke": (str,),
-    "totalt": (int,),
+    "totalt": (int, type(None)),
     "minstetall": (int,),
     "unntak": (list,),
     "avrunding": (str,),
@@ -43,6 +43,7 @@ _TOP_LEVEL: dict[str, tuple[type, ...]] = {
     "bruk_eksempeldata": (bool,),
     "tilbakemelding": (dict,),
     "nasjonalt": (dict,),
+    "maks_alder_indikatorer": (int,),
 }
 _REQUIRED = ("aar", "fylkesnummer", "totalt", "minstetall", "inndata", "kriterier")
 _INPUT_KEYS: dict[str, tuple[type, ...]] = {
@@ -94,7 +95,7 @@ class Params:
     source: Path
     aar: int
     fylkesnummer: str
-    totalt: int
+    totalt: int  # None only when loaded with allow_missing_total (new year, total not yet known)
     minstetall: int
     avrunding: str
     inndata_register: str
@@ -114,6 +115,7 @@ class Params:
     tilbakemelding_frist: dt.date | None = None
     tilbakemelding_kontakt: str | None = None
     inndata_valgfrie: dict[str, str] = field(default_factory=dict)
+    maks_alder_indikatorer: int | None = None  # years; older indicators stop validate/run (see freshness.py)
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def weights(self) -> dict[str, float]:
@@ -266,8 +268,12 @@ def _indicator_problem(file: str, value: str, name: str) -> Problem:
                    column=name)
 
 
-def load_params(path: Path | str | None = None, *, year: int | None = None) -> Params:
-    """Read and validate a parameter file; raise ParameterError listing every problem."""
+def load_params(path: Path | str | None = None, *, year: int | None = None, allow_missing_total: bool = False) -> Params:
+    """Read and validate a parameter file; raise ParameterError listing every problem.
+
+    ``totalt: null`` (as ``bosetting nytt-aar`` writes it) is refused with a message that says to fill it in, unless
+    ``allow_missing_total`` (for the steps that need no total: forms, downloads); then ``totalt`` is None.
+    """
     if path is None:
         if year is None:
             raise ValueError("give a path or a year")
@@ -303,6 +309,13 @@ def load_params(path: Path | str | None = None, *, year: int | None = None) -> P
         value = data.get(name)
         if isinstance(value, int) and not isinstance(value, bool) and value < 0:
             problems.append(Problem(file, expected="et heltall ≥ 0", found=str(value), column=name))
+    if "totalt" in data and data["totalt"] is None and not allow_missing_total:
+        problems.append(Problem(file, expected=f"fylkets samlede anmodning fra IMDi for {data.get('aar', 'året')} (et "
+                                "heltall); fyll inn tallet i parameterfilen før kontroll og kjøring", found="tom (null)",
+                                column="totalt"))
+    age = data.get("maks_alder_indikatorer")
+    if isinstance(age, int) and not isinstance(age, bool) and age < 0:
+        problems.append(Problem(file, expected="antall år ≥ 0", found=str(age), column="maks_alder_indikatorer"))
     if year is not None and isinstance(data.get("aar"), int) and data["aar"] != year:
         problems.append(Problem(file, expected=f"året {year}", found=str(data["aar"]), column="aar"))
 
@@ -412,5 +425,6 @@ def load_params(path: Path | str | None = None, *, year: int | None = None) -> P
         tilbakemelding_frist=feedback.get("frist"),
         tilbakemelding_kontakt=feedback.get("kontakt"),
         inndata_valgfrie={k: v for k, v in sorted(inputs.items()) if k not in ("register", "imdi", "folketall")},
+        maks_alder_indikatorer=data.get("maks_alder_indikatorer"),
         raw=data,
     )

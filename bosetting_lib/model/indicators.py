@@ -49,6 +49,8 @@ class Inputs:
     labour: pd.DataFrame | None = None  # NAV registered unemployment, annual means (processed table ledighet)
     immigrant_share: pd.DataFrame | None = None  # SSB 09817 immigrants in % of the population (innvandrerandel)
     example_inputs: frozenset[str] = field(default_factory=frozenset)
+    # IMDi years whose «bosatte» cover only part of the year (see freshness.partial_imdi_years); no rate uses them
+    partial_years: frozenset[int] = field(default_factory=frozenset)
 
     @property
     def codes(self) -> pd.Index:
@@ -100,9 +102,11 @@ def decisions_mean(inputs: Inputs) -> tuple[pd.Series, IndicatorInfo]:
     )
 
 
-def _ratio(inputs: Inputs, numerator: str, denominator: str, cap: float) -> tuple[pd.Series, pd.DataFrame]:
+def _ratio(inputs: Inputs, numerator: str, denominator: str, cap: float,
+           skip: frozenset[int] = frozenset()) -> tuple[pd.Series, pd.DataFrame]:
     num, den = _wide(inputs.settlement, numerator), _wide(inputs.settlement, denominator)
     years = num.columns.intersection(den.columns)
+    years = years[~years.isin(list(skip))]
     num, den = num[years], den[years]
     usable = num.notna() & den.notna() & (den > 0)
     ratio = num.where(usable).sum(axis=1) / den.where(usable).sum(axis=1)
@@ -122,11 +126,14 @@ def willingness(inputs: Inputs) -> tuple[pd.Series, IndicatorInfo]:
 
 def delivery(inputs: Inputs) -> tuple[pd.Series, IndicatorInfo]:
     """Settled per decided, summed over the years: whether the municipality settles what it agreed to."""
-    series, num = _ratio(inputs, "bosatte", "vedtatt", cap=1.2)
+    # A year still running (IMDi's table for the year the parameters are made in) would count half a year's settled
+    # against a whole year's decisions.
+    series, num = _ratio(inputs, "bosatte", "vedtatt", cap=1.2, skip=inputs.partial_years)
+    partial = "".join(f"; {y} er utelatt fordi året ikke var omme da tabellen ble laget" for y in sorted(inputs.partial_years))
     return series, IndicatorInfo(
         "levering", "Bosatt andel av vedtaket (bosatt per vedtatt)",
         "Summen av bosatte delt på summen av vedtak i årene der begge tallene er publisert (høyst 1,2); år med "
-        "prikkede tall regnes ikke med", "IMDi, Nøkkeltall bosetting", _years(num), "andel", RATE, "ekte",
+        "prikkede tall regnes ikke med" + partial, "IMDi, Nøkkeltall bosetting", _years(num), "andel", RATE, "ekte",
     )
 
 

@@ -18,9 +18,9 @@ from bosetting_lib.outputs.figures import PALETTE, SERIES_COLOURS, SERIES_HATCHE
 from bosetting_lib.formatting import format_change, format_decimal, format_int, format_percent, norwegian_text
 from bosetting_lib.outputs.method_text import method_text_nb
 from bosetting_lib.outputs.html import Column, Html, bullet_list, esc, heading, paragraph, table
-from bosetting_lib.sources.raw_manifest import read_manifest
 from bosetting_lib.model.history import history_years
-from bosetting_lib.sources.raw_manifest import used_rows
+from bosetting_lib.sources.freshness import read_warnings
+from bosetting_lib.sources.raw_manifest import read_manifest, used_rows
 from bosetting_lib.steps.tables import example_inputs, feedback_steers, read_document, read_optional, read_table
 
 from bosetting_lib.outputs.suppression import SUPPRESSION_THRESHOLD
@@ -163,6 +163,12 @@ def title_block(data: ReportData) -> Html:
     names = data.criterion_names
     weight_text = ", ".join(f"{names.get(k, k).lower()} {format_percent(v, 0)}" for k, v in weights)
     parts = [f"<h1>Anbefaling om bosetting av flyktninger i {p.aar} – {esc(data.county_name)}</h1>"]
+    trial = read_warnings(data.run.processed_dir)  # a trial run (--proeve) on missing or old inputs says so first
+    if trial:
+        parts.append(
+            '<div class="banner" role="alert"><strong>Prøvekjøring: inndata mangler eller er for gamle</strong>'
+            "Rapporten er laget med «--proeve» og er ikke en anbefaling før dette er rettet:<ul>"
+            + "".join(f"<li>{esc(w)}</li>" for w in trial) + "</ul></div>")
     if data.is_backtest:
         summary = data.backtest_summary or {}
         parts.append(

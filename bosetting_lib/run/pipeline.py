@@ -15,6 +15,7 @@ from bosetting_lib.config.params import load_params
 from bosetting_lib.config.paths import NOTEBOOK_DIR, DataPaths, default_output_dir
 from bosetting_lib.run.counties import resolve_county_params
 from bosetting_lib.run.validate import read_and_check
+from bosetting_lib.sources.freshness import write_warnings
 from bosetting_lib.sources.provenance import build_manifest
 from bosetting_lib.steps.ingest import write_ingest
 from bosetting_lib.steps.tables import write_json
@@ -71,11 +72,15 @@ def run_pipeline(
     progress: Callable[[str], None] = print,
     timeout: int = EXECUTION_TIMEOUT_SECONDS,
     county: str | None = None,
+    trial: bool = False,
 ) -> RunResult:
     """Run the year's analysis end to end; on any error nothing in processed/ or outputs/<year>/ is replaced.
 
     With ``county`` the shared parameters are rewritten for that county (or its own parameter file is used) and
     everything goes under ``<year>/<county>/`` in processed/ and outputs/.
+
+    ``trial`` (``--proeve``): stale inputs (see freshness.py) do not stop the run; they go into ``advarsler.json`` in
+    the processed folder and onto the report's first screen.
     """
     data_paths = DataPaths(Path(data_dir).resolve()) if data_dir else DataPaths()
     out_root = Path(out_dir).resolve() if out_dir else default_output_dir()
@@ -85,7 +90,8 @@ def run_pipeline(
         else:
             params = resolve_county_params(year, county, params_file, data_paths, Path(workdir))
         progress(f"Kontrollerer inndata for {year} ({params.fylke or params.fylkesnummer}) …")
-        inputs = read_and_check(params, data_paths)
+        warnings: list | None = [] if trial else None
+        inputs = read_and_check(params, data_paths, warnings)
         params_text = params.source.read_bytes()
 
     # Imported only now: a run stopped by invalid input should answer quickly.
@@ -109,6 +115,10 @@ def run_pipeline(
         resolved.write_bytes(params_text)
         if county is not None:
             params = load_params(resolved, year=year)
+        if warnings:
+            write_warnings(warnings, staged_processed)
+            for warning in warnings:
+                progress(f"ADVARSEL (prøvekjøring): {warning}")
         manifest = build_manifest(params, data_paths)
         # The inputs were read and checked once above; step 01 shows them instead of reading the files again.
         write_ingest(inputs, staged_processed)

@@ -9,6 +9,7 @@ from bosetting_lib.config.paths import DataPaths
 from bosetting_lib.errors import InputError, Problem
 from bosetting_lib.model.allocation import feasibility_message
 from bosetting_lib.model.rules import caps_from_feedback
+from bosetting_lib.sources import freshness
 from bosetting_lib.sources.raw_manifest import check_manifest
 from bosetting_lib.steps.ingest import IngestResult, read_all
 
@@ -62,20 +63,31 @@ def check_capacity(params: Params, result: IngestResult) -> list[Problem]:
                     found=str(params.totalt), column="totalt")]
 
 
-def validate_inputs(params: Params, data_paths: DataPaths) -> str:
-    """Read and check every input; raise one InputError with all problems, or return a short summary."""
-    result = read_and_check(params, data_paths)
+def validate_inputs(params: Params, data_paths: DataPaths, warnings: list[Problem] | None = None) -> str:
+    """Read and check every input; raise one InputError with all problems, or return a short summary.
+
+    Stale inputs (last year's IMDi table missing, indicators too old, criteria not reviewed; see freshness.py) are
+    problems too, unless ``warnings`` is given (a trial run, ``--proeve``): then they are appended to it instead.
+    """
+    result = read_and_check(params, data_paths, warnings)
     return (f"{len(result.municipalities)} kommuner, {len(result.population)} folketall, "
             f"{len(result.settlement)} bosettingstall")
 
 
-def read_and_check(params: Params, data_paths: DataPaths) -> IngestResult:
+def read_and_check(params: Params, data_paths: DataPaths, warnings: list[Problem] | None = None) -> IngestResult:
     """Read and check every input once; the run hands the result to step 01 instead of reading the files again."""
+    stale = freshness.imdi_problems(params, freshness.files_present(params, data_paths))
+    stale += freshness.criteria_problems(params)
     problems = check_manifest(data_paths)
     try:
         result = read_all(params, data_paths)
     except InputError as exc:
-        raise InputError(problems + exc.problems) from exc
+        raise InputError((stale if warnings is None else []) + problems + exc.problems) from exc
+    stale += freshness.indicator_problems(params, freshness.latest_years(result))
+    if warnings is None:
+        problems = stale + problems
+    else:
+        warnings.extend(stale)
     problems += check_rules(params, len(result.municipalities), result.municipalities)
     problems += check_capacity(params, result)
     if problems:

@@ -20,9 +20,9 @@ from bosetting_lib.sources.readers.tidy import TIDY_COLUMNS, translation_report
 from bosetting_lib.sources.readers.compiled_csv import read_compiled_indicator
 from bosetting_lib.sources.readers.imdi import read_imdi_table
 from bosetting_lib.sources.readers.nav import read_nav_monthly
-from bosetting_lib.sources.readers.statbank_csv import read_statbank_csv
 from bosetting_lib.sources.cells import SSB_SYMBOLS
 from bosetting_lib.sources.register import Register
+from bosetting_lib.sources.ssb_api import read_ssb_table
 
 _POPULATION_VARIABLES = ("personer", "folketall", "folkemengde")
 
@@ -85,7 +85,7 @@ def read_all(params: Params, data_paths: DataPaths, *, include_feedback: bool = 
         raise InputError(problems)
 
     split_weights = _split_weights(raw, params, problems)
-    population = _collect(problems, lambda: read_statbank_csv(
+    population = _collect(problems, lambda: read_ssb_table(  # StatBank CSV, or JSON-stat from `bosetting hent`
         raw / params.inndata_folketall, register=register, target_year=params.aar, county=county,
         split_weights=split_weights))
     status_cells = population.attrs.get("status_cells", ()) if population is not None else ()
@@ -170,7 +170,7 @@ def _immigrant_share(path: Path, register: Register, params: Params) -> pd.DataF
     municipality structure (StatBank offers that as "gjeldende kommuner"); anything else is refused.
     """
     file = str(path)
-    frame = read_statbank_csv(path, register=register, target_year=params.aar, county=params.fylkesnummer)
+    frame = read_ssb_table(path, register=register, target_year=params.aar, county=params.fylkesnummer)
     wanted = frame["variabel"].map(_is_immigrant_share).astype(bool)
     if not wanted.any() and len(frame):
         raise InputError(Problem(file, expected="statistikkvariabelen «Andel av befolkningen (prosent)» for "

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from bosetting_lib.model.indicators import Inputs
+from bosetting_lib.sources.freshness import partial_imdi_years
 from bosetting_lib.sources.raw_manifest import example_inputs as manifest_example_inputs
 from bosetting_lib.sources.raw_manifest import read_manifest
 from bosetting_lib.steps.context import RunContext
@@ -168,6 +169,7 @@ def load_inputs(run: RunContext) -> Inputs:
         labour=optional("ledighet"),
         immigrant_share=optional("innvandrerandel"),
         example_inputs=examples,
+        partial_years=partial_imdi_years(run.params, run.data),
     )
 
 
