@@ -223,6 +223,16 @@ def test_exception_candidates_are_proposed_not_applied():
     assert applied["anbefaling"].sum() == 150
 
 
+def test_stated_capacity_caps_and_the_rest_goes_to_the_others():
+    history = _history({"5001": (200, 200), "5002": (100, 100), "5003": (60, 60)})
+    free = anchor_recommendation(history, 180, AnchorSettings())
+    capped = anchor_recommendation(history, 180, AnchorSettings(), caps=pd.Series({"5001": 50.0}))
+    assert free.loc["5001", "anbefaling"] > 50
+    assert capped.loc["5001", "anbefaling"] == 50
+    assert capped["anbefaling"].sum() == 180
+    assert capped.loc["5001", "status"] == "begrenset av kapasiteten"
+
+
 def test_tilts_stay_within_the_bound_and_add_up_in_persons():
     rng = np.random.default_rng(7)
     codes = pd.Index([f"50{i:02d}" for i in range(1, 21)])
@@ -267,7 +277,7 @@ def test_explanation_parts_keep_whole_numbers_and_refuse_a_wrong_sum():
         explanation_parts(10, {"a": 3.0, "b": 3.0})
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_sum_is_total_and_the_rule_holds(data):
     n = data.draw(st.integers(3, 15))
@@ -286,7 +296,12 @@ def test_sum_is_total_and_the_rule_holds(data):
     apply = data.draw(st.booleans())
     s = AnchorSettings(recency=data.draw(st.sampled_from([0.0, 0.5, 1.0])), tilts=DEFAULT_SETTINGS.tilts,
                        apply_proposed_exceptions=apply)
-    table = anchor_recommendation(history, total, s, criteria=criteria)
+    try:
+        table = anchor_recommendation(history, total, s, criteria=criteria)
+    except BosettingError as exc:
+        # Only accepting every proposal at once (a backtest-only switch) can leave too few persons; it says so.
+        assert apply and "unntakene" in str(exc).casefold()
+        return
     assert int(table["anbefaling"].sum()) == total
     excepted = table["status"].eq("unntak")
     ok = table["anbefaling"].eq(0) | table["anbefaling"].ge(10) | excepted

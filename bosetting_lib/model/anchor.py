@@ -99,7 +99,7 @@ class AnchorSettings:
 
 
 @dataclass(frozen=True)
-class Exception_:
+class ExceptionEntry:
     """An exception from the minimum, with its reason (as in the parameters' ``unntak`` list)."""
 
     kommunenummer: str
@@ -107,7 +107,7 @@ class Exception_:
     begrunnelse: str
 
 
-def parse_exceptions(items: Iterable[Mapping] | None, codes: pd.Index) -> list[Exception_]:
+def parse_exceptions(items: Iterable[Mapping] | None, codes: pd.Index) -> list[ExceptionEntry]:
     """Check ``[{kommunenummer, antall, begrunnelse}]``; a Norwegian error names the entry and what is wrong."""
     out, problems = [], []
     for i, item in enumerate(items or [], start=1):
@@ -121,7 +121,7 @@ def parse_exceptions(items: Iterable[Mapping] | None, codes: pd.Index) -> list[E
         if not reason:
             problems.append(f"unntak nr. {i} ({code}): et unntak må ha en begrunnelse")
         if not problems:
-            out.append(Exception_(code, int(count), reason))
+            out.append(ExceptionEntry(code, int(count), reason))
     seen = [e.kommunenummer for e in out]
     dupes = sorted({c for c in seen if seen.count(c) > 1})
     if dupes:
@@ -337,7 +337,7 @@ def anchor_recommendation(
         proposal[code] = amount
     if settings.apply_proposed_exceptions:
         for code in codes[proposal.notna()]:
-            fixed[code] = Exception_(code, int(proposal[code]), "foreslått unntak brukt i etterprøvingen: " + reason[code])
+            fixed[code] = ExceptionEntry(code, int(proposal[code]), "foreslått unntak brukt i etterprøvingen: " + reason[code])
 
     cap = None if caps is None else caps.reindex(codes).astype(float)
     if says_no.any():
@@ -345,7 +345,11 @@ def anchor_recommendation(
     rest = codes[~codes.isin(list(fixed))]
     rest_total = total - sum(e.antall for e in fixed.values())
     if rest_total < 0:
-        raise BosettingError(f"Unntakene fordeler {total - rest_total} personer, mer enn totaltallet {total}.")
+        raise BosettingError(f"Unntakene fordeler {total - rest_total} personer, mer enn totaltallet {total}. "
+                             "Fjern eller senk noen av unntakene.")
+    if rest_total > 0 and not (unrounded.reindex(rest) > 0).any():
+        raise BosettingError(f"Etter unntakene er {rest_total} personer igjen, men ingen av de andre kommunene har noe "
+                             "grunnlag (alle har 0). Fjern et unntak eller legg inn en tilbakemelding om at en kommune vil bosette.")
     detailed = apportion_detailed(unrounded.reindex(rest), rest_total, minimum=m,
                                   maximum=None if cap is None else cap.reindex(rest), method=settings.method)
     final = pd.concat([detailed.allocation, pd.Series({c: e.antall for c, e in fixed.items()}, dtype="int64")])
@@ -363,7 +367,7 @@ def anchor_recommendation(
     status[lifted] = status[lifted] + " (løftet fra 0)"
     why[lifted] = f"Anmodet eller vedtatt 0 i {latest}, men kommunen har svart at den vil bosette"
     table["null_videreført"] = zero & ~says_no
-    table["unntak_forslag"] = proposal.where(~table.index.isin(list(fixed)) | settings.apply_proposed_exceptions)
+    table["unntak_forslag"] = proposal
     table["unntak_forslag_begrunnelse"] = reason.where(proposal.notna(), "")
     table["status"] = status.astype("str")
     table["aarsak"] = why.astype("str")
