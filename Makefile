@@ -7,7 +7,7 @@ YEAR   ?=
 AAR    := $(if $(YEAR),--aar $(YEAR),)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report test validate skjema lab bench clean
+.PHONY: help setup report test validate skjema lab bench backtest clean
 
 help: ## Vis denne listen
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -34,6 +34,9 @@ skjema: $(STAMP) ## Lag tilbakemeldingsskjema til kommunene for YEAR
 
 lab: $(STAMP) ## Åpne JupyterLab på notatbøkene med prosjektets miljø
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+backtest: $(STAMP) ## Etterprøv modellen mot IMDis faktiske tall og skriv BACKTEST.md
+	$(PY) -m bosetting_lib etterprov
 
 bench: $(STAMP) ## Mål ytelsen og skriv BENCHMARKS.md
 	$(PY) benchmarks/run_all.py

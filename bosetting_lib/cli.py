@@ -60,6 +60,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="kjør alle fylkene (parallelt der maskinen har flere kjerner) og lag en nasjonal oversikt i <år>/nasjonalt/",
     )
 
+    backtest = sub.add_parser(
+        "etterprov", help="etterprøv modellen mot IMDis faktiske anmodninger (2024 og 2025) og skriv BACKTEST.md",
+        description="Lager hvert år bare av det som var kjent våren før, for alle fylker og hele landet, og viser "
+                    "modellen ved siden av de enkle referansene (siste anmodning, siste vedtak, blandingen, folketall).",
+    )
+    backtest.add_argument("--datamappe", "--data-dir", dest="data_dir", type=Path, default=None, metavar="MAPPE")
+    backtest.add_argument("--ut", "--out", dest="out", type=Path, default=None, metavar="FIL",
+                          help="Markdown-filen (standard: BACKTEST.md i prosjektmappen)")
+
     validate = sub.add_parser(
         "valider", aliases=["validate"], help="kontroller alle inndata og list alle feil",
         description="Leser alle inndata for året og rapporterer alle problemer på én gang, med fil, rad og kolonne.",
@@ -168,10 +177,23 @@ def _cmd_new_year(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_backtest(args: argparse.Namespace) -> int:
+    from bosetting_lib.config.paths import PROJECT_ROOT  # deferred: loads only for this command
+    from bosetting_lib.run.etterprov import national_lines, run_backtest, write_backtest_markdown  # deferred: as above
+
+    table = run_backtest(args.data_dir)
+    print("\n".join(national_lines(table)))
+    target = args.out or PROJECT_ROOT / "BACKTEST.md"
+    write_backtest_markdown(table, target)
+    table.to_csv(Path(target).with_suffix(".csv"), index=False, lineterminator="\n", float_format="%.4f")
+    print(f"Skrev {target}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status (0 ok, 1 an error in the inputs or the run, 2 wrong usage)."""
     args = build_parser().parse_args(argv)
-    commands = {"kjor": _cmd_run, "run": _cmd_run, "valider": _cmd_validate, "validate": _cmd_validate,
+    commands = {"etterprov": _cmd_backtest, "kjor": _cmd_run, "run": _cmd_run, "valider": _cmd_validate, "validate": _cmd_validate,
                 "skjema": _cmd_skjema, "hent": _cmd_hent, "nytt-aar": _cmd_new_year}
     try:
         return commands[args.command](args)
