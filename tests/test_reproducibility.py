@@ -100,7 +100,8 @@ def test_executed_notebooks_show_where_the_folders_came_from(bundled_run):
     source = "".join(injected[0]["source"])
     assert 'data_dir = "<--data-dir>"' in source
     assert 'processed_dir = "<--data-dir>/processed/2026"' in source
-    assert 'params_fil = "params/2026.yaml"' in source
+    # the run's parameters, resolved once, travel with its processed data
+    assert 'params_fil = "<--data-dir>/processed/2026/parametere.yaml"' in source
     assert nb["metadata"]["papermill"]["output_path"] == "<--out>/2026/notebooks/01_innlesing.ipynb"
     assert nb["metadata"]["papermill"]["input_path"] == "notebooks/01_innlesing.ipynb"
 
