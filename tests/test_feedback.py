@@ -434,9 +434,9 @@ def test_form_under_another_municipalitys_file_name_is_refused(tmp_path):
     shutil.copyfile(paths["5006"], renamed)
     result = read_returned_forms(renamed.parent, year=YEAR, municipalities=MUNICIPALITIES)
     assert result.answers.empty
-    assert problem_texts(result) == [
+    assert problem_texts(result) == [(
         f"{renamed.name}, celle C6: forventet samme kommune i filnavnet (5001 Trondheim) og i cellen C6 (rett skjemaet "
-        "eller filnavnet, eller be kommunen sende skjemaet på nytt), fant «5006 Steinkjer»"]
+        "eller filnavnet, eller be kommunen sende skjemaet på nytt), fant «5006 Steinkjer»")]
 
 
 @pytest.mark.parametrize("name", ["Kopi av tilbakemelding_2026_5006_Steinkjer.xlsx",

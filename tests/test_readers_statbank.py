@@ -244,10 +244,10 @@ def test_name_contradicting_its_code_is_refused_with_row_and_column(tmp_path, re
         read_statbank_csv(path, register=reg, target_year=2025)
     problems = [str(p) for p in info.value.problems]
     # reported once for the cell (rows 4 and 5 hold it), at its first row
-    assert problems == [
+    assert problems == [(
         "07459.csv, rad 4, kolonne «region»: forventet et navn som hører til kommunenummer 5006 (Steinkjer); «Trondheim» "
         "er kommunenummer 5001 (tidligere 1601). Rett navnet eller nummeret i filen (eller last ned filen på nytt), "
-        "fant «5006 Trondheim»"]
+        "fant «5006 Trondheim»")]
 
 
 def test_misspelt_name_is_refused(tmp_path, reg):

@@ -226,8 +226,8 @@ def _duplicate_keys(root: yaml.Node | None, file: str) -> list[Problem]:
 # PyYAML's messages in Norwegian, for the mistakes people make when editing a parameter file by hand.
 _YAML_MESSAGES = (
     ("found character '\\t' that cannot start any token", "mellomrom til innrykk, ikke tabulator"),
-    ("mapping values are not allowed here", "et kolon bare etter et parameternavn, med samme innrykk som linjene "
-                                             "over (en tekst med kolon må stå i anførselstegn)"),
+    ("mapping values are not allowed here", ("et kolon bare etter et parameternavn, med samme innrykk som linjene "
+                                              "over (en tekst med kolon må stå i anførselstegn)")),
     ("could not find expected ':'", "et kolon etter parameternavnet"),
     ("expected <block end>", "samme innrykk som linjene over (like mange mellomrom)"),
     ("expected <block mapping start>", "samme innrykk som linjene over (like mange mellomrom)"),
