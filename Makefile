@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installert
 YEAR   ?= 2026
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report test validate skjema lab bench clean
+.PHONY: help setup report test validate skjema lab bench browser clean
 
 help: ## Vis denne listen
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -33,6 +33,9 @@ skjema: $(STAMP) ## Lag tilbakemeldingsskjema til kommunene for YEAR
 
 lab: $(STAMP) ## Åpne JupyterLab på notatbøkene med prosjektets miljø
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+browser: ## Installer chromium, poppler-utils (apt) og axe-core (npm) for tilgjengelighets- og utskriftstestene
+	tools/install_browser_tools.sh
 
 bench: $(STAMP) ## Mål ytelsen og skriv BENCHMARKS.md
 	$(PY) benchmarks/run_all.py
