@@ -70,8 +70,11 @@ def table(
                 cells.append(f'<td{numeric_class if c.numeric else ""}>{text}</td>')
         foot = '<tfoot><tr class="sum">' + "".join(cells) + "</tr></tfoot>"
     note_html = f'<p class="merknad">{esc(note)}</p>' if note else ""
+    # The box scrolls sideways on narrow screens; tabindex lets keyboard users scroll it, and the region is named
+    # after the table so a screen reader says what it holds.
     return Html(
-        f'<div class="tabellboks"><table id="{esc(table_id)}"><caption>{esc(caption)}</caption>'
+        f'<div class="tabellboks" tabindex="0" role="region" aria-label="{esc(caption)}">'
+        f'<table id="{esc(table_id)}"><caption>{esc(caption)}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body_rows)}</tbody>{foot}</table></div>{note_html}"
     )
 
