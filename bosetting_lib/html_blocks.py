@@ -93,3 +93,12 @@ def paragraph(text: str, css: str | None = None) -> Html:
 def bullet_list(items: Sequence[str]) -> Html:
     """An escaped unordered list."""
     return Html("<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>")
+
+
+def short_label(name: str) -> str:
+    """A long descriptive name cut to a column header: up to the first parenthesis, colon or dash (the full name
+    belongs in a note under the table)."""
+    for mark in (" (", ":", " – "):
+        if mark in name:
+            return name.split(mark)[0]
+    return name

@@ -17,7 +17,7 @@ from bosetting_lib.context import RunContext
 from bosetting_lib.feedback import public_feedback_table
 from bosetting_lib.figures import PALETTE, SERIES_COLOURS, SERIES_HATCHES, figure_html, norwegian_axis, place_labels
 from bosetting_lib.formatting import format_change, format_decimal, format_int, format_percent, norwegian_text
-from bosetting_lib.html_blocks import Column, Html, bullet_list, esc, heading, paragraph, table
+from bosetting_lib.html_blocks import Column, Html, bullet_list, esc, heading, paragraph, short_label, table
 from bosetting_lib.raw_manifest import read_manifest
 from bosetting_lib.recommendation import example_inputs, feedback_steers, read_processed
 from bosetting_lib.report_meta import report_meta
@@ -622,12 +622,13 @@ def reference_section(data: ReportData) -> Html:
     labels = {k: norwegian_text(v) for k, v in available.drop_duplicates("nokkel").set_index("nokkel")["navn"].items()}
     t = data.table.set_index("kommunenummer")[["kommune", "anbefaling"]].join(wide).reset_index()
     cols = [Column("kommune", "Kommune", numeric=False), Column("anbefaling", "Anbefaling", css="anbefaling")] + [
-        Column(k, labels[k]) for k in wide.columns]
+        Column(k, short_label(labels[k])) for k in wide.columns]
+    long_names = " ".join(f"{short_label(labels[k])}: {labels[k]}." for k in wide.columns if short_label(labels[k]) != labels[k])
     pieces = [heading(2, title_of(data, "referanse"), "referanse"),
               paragraph("Til sammenligning er totaltallet fordelt med nøkler som brukes andre steder, med de samme "
                         "avrundingsreglene. Forskjellene viser hva årets kriterier betyr i praksis."),
               table(t, cols, caption=f"Tabell {data.table_no('referanse')}. Anbefalingen sammenlignet med referansenøkler", row_header="kommune",
-                    table_id="tabell-referanse")]
+                    table_id="tabell-referanse", note=("Nøklene: " + long_names) if long_names else None)]
     used = available.loc[available["merknad"].fillna("") != ""].drop_duplicates("nokkel")
     if len(used):
         pieces.append(paragraph("Grunnlag: " + " ".join(f"{labels[r.nokkel]}: {norwegian_text(r.merknad)}"
