@@ -1,4 +1,4 @@
-"""The table for IMDi as a formatted Excel workbook: Anbefaling, Metode and Kilder sheets."""
+"""The table for IMDi as a formatted Excel workbook: Anbefaling, Kommuneinformasjon, Metode and Kilder sheets."""
 
 from __future__ import annotations
 
@@ -132,14 +132,4 @@ def write_recommendation_workbook(
     cols = ["fil", "datatype", "kilde", "lisens", "referansedato"]
     _write_sheet(kilder, sources[cols], ["Fil", "Type", "Kilde", "Lisens", "Referansedato"], [48, 10, 70, 26, 14],
                  wrap=("kilde",))
-    save_workbook(wb, path)
-
-
-def write_sheets(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
-    """A plain workbook with one formatted sheet per table (headers as in the data)."""
-    wb = Workbook()
-    wb.remove(wb.active)
-    for name, frame in sheets.items():
-        ws = wb.create_sheet(name)
-        _write_sheet(ws, frame, [str(c) for c in frame.columns])
     save_workbook(wb, path)

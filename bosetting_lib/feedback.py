@@ -51,6 +51,7 @@ ANSWER_COLUMNS = (
     "em_kapasitet_tekst", "interkommunalt_samarbeid", "samarbeid", "samarbeid_tekst", "kvalifiseringstilbud",
     "arbeidskraftbehov", "kommentar", "kontaktperson", "kontakt_epost", "kontakt_telefon", "kilde", "kilde_rad",
     "innlest_flagg", "familiegjenforente_tekst", "familiegjenforening_kommentar", "bolig", "saerlige_behov",
+    "skjemaversjon",
 )
 CONTACT_COLUMNS = ("kontaktperson", "kontakt_epost", "kontakt_telefon")
 # The processed table (see feedback_table); contact columns last, since public_feedback_table drops them.
@@ -58,7 +59,7 @@ FEEDBACK_COLUMNS = (
     "kommunenummer", "kommune", "svart", "svardato", "kapasitet_min", "kapasitet_maks", "kapasitet_tekst",
     "kapasitet_kommentar", "avslar", "onske", "em_kan_bosette", "em_kapasitet", "interkommunalt_samarbeid",
     "samarbeid", "samarbeid_tekst", "kvalifiseringstilbud", "arbeidskraftbehov", "kommentar", "kilde", "flagg",
-    "familiegjenforente", "familiegjenforening_kommentar", "bolig", "saerlige_behov",
+    "familiegjenforente", "familiegjenforening_kommentar", "bolig", "saerlige_behov", "skjemaversjon",
     *CONTACT_COLUMNS,
 )
 _BOOL_COLUMNS = ("em_kan_bosette", "interkommunalt_samarbeid")
@@ -355,6 +356,7 @@ def _read_form(path: Path, year: int, lookup: MunicipalityLookup) -> tuple[dict 
     partners: list[str] = []
     filled = False
     version = int(m.group("version"))
+    row_version = str(version)
     for q in QUESTIONS:
         label = q.text(year)
         if label not in rows and q.since > version:
@@ -404,6 +406,7 @@ def _read_form(path: Path, year: int, lookup: MunicipalityLookup) -> tuple[dict 
         return None, problems + [Problem(file, "et utfylt skjema", found="ingen svar er fylt ut")]
     row["samarbeid"] = "; ".join(dict.fromkeys(partners)) if partners else None
     row["innlest_flagg"] = "; ".join(flags) if flags else None
+    row["skjemaversjon"] = row_version
     return row, problems
 
 
@@ -756,7 +759,7 @@ def feedback_table(result: FeedbackReadResult, *, last_year_request: pd.Series |
             flagg="; ".join(dict.fromkeys(flags)),
             kontaktperson=a["kontaktperson"], kontakt_epost=a["kontakt_epost"], kontakt_telefon=a["kontakt_telefon"],
             familiegjenforente=_int_or_na(reunion), familiegjenforening_kommentar=a.get("familiegjenforening_kommentar"),
-            bolig=a.get("bolig"), saerlige_behov=a.get("saerlige_behov"),
+            bolig=a.get("bolig"), saerlige_behov=a.get("saerlige_behov"), skjemaversjon=a.get("skjemaversjon"),
         )
         records.append(rec)
 

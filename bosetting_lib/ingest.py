@@ -119,6 +119,10 @@ def read_all(params: Params, data_paths: DataPaths, *, include_feedback: bool = 
             total=params.totalt, minimum=params.minstetall, exceptions=params.unntak))
     feedback, duplicates = (_read_feedback(params, data_paths, municipalities, settlement, problems)
                             if include_feedback else (None, None))
+    # The county's own files for the municipality information to IMDi: checked here, shown by the report.
+    from bosetting_lib.municipality_info import read_county_inputs
+
+    _collect(problems, lambda: read_county_inputs(params, data_paths, municipalities))
     if problems:
         raise InputError(problems)
     examples = example_files(data_paths)

@@ -150,7 +150,7 @@ def size_band(population: pd.Series) -> pd.Series:
 def write_national_outputs(year: int, out_root: Path, data_paths: DataPaths, result: NationalResult,
                            names: dict[str, str], centrality: pd.Series | None) -> Path:
     """anbefaling.csv, anbefaling.xlsx and oversikt.html for the whole country under outputs/<year>/nasjonalt/."""
-    from bosetting_lib.excel_report import write_sheets
+    from bosetting_lib.national_workbook import write_national_workbook
 
     folder = out_root / str(year) / NATIONAL_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
@@ -158,8 +158,7 @@ def write_national_outputs(year: int, out_root: Path, data_paths: DataPaths, res
     table.to_csv(folder / "anbefaling.csv", index=False, lineterminator="\n")
     summary = county_summary(table, year)
     reference = _reference_comparison(data_paths, year, result.succeeded)
-    write_sheets(folder / "anbefaling.xlsx", {"Anbefaling": table, "Fylker": summary,
-                                              "Referansenokler": reference if reference is not None else pd.DataFrame()})
+    write_national_workbook(folder / "anbefaling.xlsx", year, table, summary, reference, data_paths, result.succeeded, names)
     backtest = national_backtest(data_paths, year, result.succeeded, table)
     if backtest is not None:
         backtest.to_csv(folder / "etterproving.csv", index=False, lineterminator="\n")

@@ -141,6 +141,7 @@ def run_pipeline(
     from papermill.exceptions import PapermillExecutionError
 
     from bosetting_lib.export import export_outputs
+    from bosetting_lib.kernels import QuietShutdownKernelManager
 
     out_root.mkdir(parents=True, exist_ok=True)
     final_out = out_root / str(year) / (county or "")
@@ -179,6 +180,8 @@ def run_pipeline(
                     log_output=False,
                     # The kernel warns that it talks over TCP on localhost; harmless, and noise for the analyst.
                     extra_arguments=["--log-level=ERROR"],
+                    # No interrupt before shutting an idle kernel down ("KeyboardInterrupt caught in kernel").
+                    kernel_manager_class=QuietShutdownKernelManager,
                 )
             except PapermillExecutionError as exc:
                 failed_dir = final_out / "failed"

@@ -21,6 +21,7 @@ from bosetting_lib.html_blocks import Column, Html, bullet_list, esc, heading, p
 from bosetting_lib.raw_manifest import read_manifest
 from bosetting_lib.recommendation import example_inputs, feedback_steers, read_processed
 from bosetting_lib.report_meta import report_meta
+from bosetting_lib import municipality_info
 
 from bosetting_lib.suppression import SUPPRESSION_THRESHOLD
 SUPPRESSION_NOTE = (
@@ -62,6 +63,7 @@ class ReportData:
     sources: pd.DataFrame
     manifest: dict
     translation: pd.DataFrame | None = None
+    municipality_info: tuple | None = None  # (rows, county inputs) from municipality_info.load
 
     @property
     def params(self):
@@ -158,6 +160,7 @@ def load_report_data(run: RunContext) -> ReportData:
         manifest=run.manifest(),
         translation=(pd.read_csv(out / "omkoding.csv", dtype=str)
                      if (out / "omkoding.csv").is_file() and (out / "omkoding.csv").stat().st_size > 1 else None),
+        municipality_info=municipality_info.load(run.params, out, run.data),
     )
 
 
@@ -332,6 +335,8 @@ def section_titles(data: ReportData) -> list[tuple[str, str]]:
     items += [("usikkerhet", "Hvor sikre er tallene?"), ("scenarier", "Andre totaltall"),
               ("referanse", "Andre fordelingsmodeller"), ("mindreaarige", "Enslige mindreårige"),
               ("justeringer", "Fylkets egne justeringer"), ("tilbakemeldinger", "Tilbakemeldinger fra kommunene")]
+    if data.municipality_info is not None:
+        items.append(("kommuneinformasjon", "Kommuneinformasjon til IMDi"))
     if data.is_backtest:
         items.append(("etterproving", "Etterprøving mot IMDis faktiske anmodning"))
     items += [("metode", "Slik er tallene laget"), ("kilder", "Datakilder"), ("manifest", "Sporbarhet")]
@@ -682,18 +687,22 @@ def feedback_section(data: ReportData) -> Html:
     head = heading(2, title_of(data, "tilbakemeldinger"), "tilbakemeldinger")
     fb = data.feedback
     if fb is None:
-        return Html(head + paragraph("Det er ikke lest inn tilbakemeldinger fra kommunene dette året."))
+        return Html(head + paragraph("Det er ikke lest inn tilbakemeldinger fra kommunene dette året.")
+                    + (municipality_info_section(data) if data.municipality_info is not None else ""))
     example = "tilbakemeldinger" in example_inputs(data.run)
     answered = fb.loc[fb["svart"].astype(bool)]
     missing = fb.loc[~fb["svart"].astype(bool), "kommune"].tolist()
     parts = [head]
-    parts.append(paragraph(f"{len(answered)} av {len(fb)} kommuner har svart. "
+    parts.append(paragraph(f"Av {format_int(len(fb))} kommuner har {format_int(len(answered))} svart. "
                            + (f"Ikke svart: {', '.join(missing)}." if missing else "Alle har svart.")))
     steering = feedback_steers(data.run)
     parts.append(paragraph("Oppgitt kapasitet brukes som øvre grense for kommunens tall, og kommuner som ikke ønsker å "
                            "bosette får 0." if steering else
                            ("Svarene under er oppdiktede eksempler (se banneret øverst) og brukes ikke i tallene."
                             if example else "Svarene brukes ikke i beregningen av tallene i år.")))
+    if data.municipality_info is not None:
+        parts.append(Html(f'<p>Svarene for hver kommune står under <a href="#kommuneinformasjon">«{esc(title_of(data, "kommuneinformasjon"))}»</a>.</p>'))
+        return Html("".join(parts) + municipality_info_section(data))
     for row in answered.sort_values("kommunenummer").itertuples():
         items = []
         def add(label: str, value: object) -> None:
@@ -712,6 +721,40 @@ def feedback_section(data: ReportData) -> Html:
         add("Behov for arbeidskraft", row.arbeidskraftbehov)
         add("Merknad", row.flagg)
         parts.append(f'<section class="profil"><h3 id="profil-{esc(row.kommunenummer)}">{esc(row.kommune)}</h3><dl>{"".join(items)}</dl></section>')
+    return Html("".join(parts))
+
+
+def municipality_info_section(data: ReportData) -> Html:
+    """What IMDi gets about each municipality: the county's plan and upper-secondary offers, then one card per
+    municipality with its answers and the county's knowledge (scrubbed of contact details, example data labelled)."""
+    rows, county = data.municipality_info
+    parts = [heading(2, title_of(data, "kommuneinformasjon"), "kommuneinformasjon"),
+             paragraph("IMDi bruker opplysningene om kommunene både når kommunene anmodes, og i det daglige "
+                       "bosettingsarbeidet når flyktninger skal bosettes i en kommune. Her er det kommunene har svart, "
+                       "og fylkets egen del: den regionale planen for kvalifisering og de videregående tilbudene. Det "
+                       "samme står på arket «Kommuneinformasjon» i Excel-filen. Kontaktopplysninger er fjernet.")]
+    plan = municipality_info.plan_rows(county.plan)
+    if plan:
+        parts.append(heading(3, "Regional plan for kvalifisering av innvandrere", "kvalifiseringsplan"))
+        measures = [v for k, v in plan if k.startswith("Hovedtiltak")]
+        facts = [(k, v) for k, v in plan if not k.startswith("Hovedtiltak")]
+        parts.append(Html('<dl class="plan">' + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in facts) + "</dl>"))
+        parts.append(paragraph("Hovedtiltak:") + bullet_list(measures))
+    example = {"tilbakemeldinger": "kommunenes svar", "videregaende_tilbud": "de videregående tilbudene",
+               "fylkets_kunnskap": "fylkets kunnskap", "kvalifiseringsplan": "planen"}
+    marked = [v for k, v in example.items() if k in county.example_keys]
+    if marked:
+        parts.append(Html('<p class="eksempelmerknad"><strong>EKSEMPELDATA:</strong> '
+                          + esc(", ".join(marked[:-1]) + (" og " if len(marked) > 1 else "") + marked[-1])
+                          + " er oppdiktede eksempler, ikke ekte opplysninger.</p>"))
+    labels = dict(municipality_info.FIELDS)
+    shown = [k for k, _ in municipality_info.FIELDS if k not in ("kommunenummer", "kommune", "svar")]
+    for row in rows.itertuples(index=False):
+        values = row._asdict()
+        items = "".join(f"<dt>{esc(labels[k])}</dt><dd>{esc(values[k])}</dd>" for k in shown if values.get(k))
+        answered = "" if values["svar"] == "ja" else ' <span class="merknad">(har ikke svart)</span>'
+        parts.append(f'<section class="profil" aria-labelledby="profil-{esc(row.kommunenummer)}">'
+                     f'<h3 id="profil-{esc(row.kommunenummer)}">{esc(row.kommune)}</h3>{answered}<dl>{items}</dl></section>')
     return Html("".join(parts))
 
 
