@@ -18,6 +18,7 @@ and example data is labelled. The report section and the workbook sheet are buil
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -260,7 +261,8 @@ def plan_rows(plan: QualificationPlan | None) -> list[tuple[str, str]]:
     if plan.vedtatt_av:
         rows.append(("Vedtatt av", plan.vedtatt_av))
     if plan.lenke:
-        rows.append(("Lenke", plan.lenke))
+        # Shown without its scheme: the report is offline and holds no addresses a browser would follow.
+        rows.append(("Lenke", re.sub(r"^[a-z]+://", "", plan.lenke.strip(), flags=re.IGNORECASE)))
     rows += [(f"Hovedtiltak {i}", m) for i, m in enumerate(plan.hovedtiltak, start=1)]
     return [(k, scrub_contact_info(v)) for k, v in rows]
 
