@@ -76,7 +76,7 @@ def axe_violations(page: Path, size: tuple[int, int]) -> list[dict]:
         copy = Path(tmp) / page.name
         copy.write_text(instrumented, encoding="utf-8")
         done = _run(base_command(binary, Path(tmp) / "profil", size)
-                    + ["--virtual-time-budget=60000", "--dump-dom", copy.as_uri()])
+                    + ["--virtual-time-budget=60000", "--dump-dom", copy.resolve().as_uri()])
     match = re.search(r'<pre id="axe-resultat">(.*?)</pre>', done.stdout, re.DOTALL)
     assert match, f"axe-core gave no result for {page} (exit {done.returncode}): {done.stderr[-2000:]}"
     result = json.loads(html.unescape(match.group(1)))
@@ -90,7 +90,7 @@ def print_pdf(page: Path, pdf: Path) -> Path:
     assert binary is not None, MISSING
     with tempfile.TemporaryDirectory(prefix="pdf-") as tmp:
         done = _run(base_command(binary, Path(tmp) / "profil", VIEWPORTS["skjerm"])
-                    + ["--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.as_uri()])
+                    + ["--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.resolve().as_uri()])
     assert pdf.is_file(), f"Chromium wrote no PDF (exit {done.returncode}): {done.stderr[-2000:]}"
     return pdf
 
@@ -101,7 +101,7 @@ def screenshot(page: Path, png: Path, size: tuple[int, int], full_height: int | 
     assert binary is not None, MISSING
     window = (size[0], full_height or size[1])
     with tempfile.TemporaryDirectory(prefix="skjerm-") as tmp:
-        done = _run(base_command(binary, Path(tmp) / "profil", window) + [f"--screenshot={png}", page.as_uri()])
+        done = _run(base_command(binary, Path(tmp) / "profil", window) + [f"--screenshot={png}", page.resolve().as_uri()])
     assert png.is_file(), f"Chromium wrote no screenshot (exit {done.returncode}): {done.stderr[-2000:]}"
     return png
 
