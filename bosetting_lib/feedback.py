@@ -37,6 +37,7 @@ from bosetting_lib.feedback_form import (
     SHEET_FORM,
     WISH_CHOICES,
     WISH_DECLINES,
+    FORM_VERSION,
     form_id,
     label_rows,
 )
@@ -342,7 +343,9 @@ def _read_form(path: Path, year: int, lookup: MunicipalityLookup) -> tuple[dict 
     id_text = _cell_text(ws[id_ref].value)
     m = FORM_ID_PATTERN.fullmatch(id_text)
     if not m or int(m.group("year")) != year:
-        return None, [Problem(file, f"et skjema for {year} ({form_id(year)})", found=id_text, column=id_ref)]
+        # Named with the form's own version, so the message shows exactly what the cell should have said.
+        version = int(m.group("version")) if m else FORM_VERSION
+        return None, [Problem(file, f"et skjema for {year} ({form_id(year, version)})", found=id_text, column=id_ref)]
 
     code_ref = f"{ANSWER_COLUMN}{rows[LABEL_CODE]}" if LABEL_CODE in rows else None
     code_value = ws[code_ref].value if code_ref else None
