@@ -7,7 +7,7 @@ YEAR   ?=
 AAR    := $(if $(YEAR),--aar $(YEAR),)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report test validate skjema lab bench backtest clean
+.PHONY: help setup report test validate skjema lab bench backtest browser clean
 
 help: ## Vis denne listen
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -37,6 +37,8 @@ lab: $(STAMP) ## Åpne JupyterLab på notatbøkene med prosjektets miljø
 
 backtest: $(STAMP) ## Etterprøv modellen mot IMDis faktiske tall og skriv BACKTEST.md
 	$(PY) -m bosetting_lib etterprov
+browser: ## Installer chromium, poppler-utils (apt) og axe-core (npm) for tilgjengelighets- og utskriftstestene
+	tools/install_browser_tools.sh
 
 bench: $(STAMP) ## Mål ytelsen og skriv BENCHMARKS.md
 	$(PY) benchmarks/run_all.py

@@ -16,6 +16,42 @@ from bosetting_lib.config.params import DEFAULT_YEAR
 from bosetting_lib.errors import BosettingError
 
 
+class NorwegianHelpFormatter(argparse.HelpFormatter):
+    """argparse's help with Norwegian headings ("bruk:", "valg:") instead of "usage:" and "options:"."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):
+        return super().add_usage(usage, actions, groups, prefix if prefix is not None else "bruk: ")
+
+    def start_section(self, heading):
+        heading = {"options": "valg", "optional arguments": "valg", "positional arguments": "argumenter"}.get(heading, heading)
+        return super().start_section(heading)
+
+
+class NorwegianArgumentParser(argparse.ArgumentParser):
+    """Errors and help in Norwegian (argparse writes English by default)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", NorwegianHelpFormatter)
+        kwargs.setdefault("add_help", False)
+        super().__init__(*args, **kwargs)
+        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="vis denne hjelpen og avslutt")
+
+    def error(self, message: str):
+        translations = [(r"unrecognized arguments: ", "ukjente valg: "),
+                        (r"the following arguments are required: ", "disse må oppgis: "),
+                        (r"argument (\S+): invalid choice: ", r"valget \1: ugyldig verdi: "),
+                        (r"argument (\S+): invalid (\w+) value: ", r"valget \1: ugyldig verdi: "),
+                        (r"argument (\S+): expected one argument", r"valget \1 trenger en verdi"),
+                        (r"argument (\S+): not allowed with argument (\S+)", r"valget \1 kan ikke brukes sammen med \2"),
+                        (r"\(choose from ", "(velg blant ")]
+        import re
+
+        for pattern, replacement in translations:
+            message = re.sub(pattern, replacement, message)
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: feil: {message}\n")
+
+
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--aar", "--year", dest="year", type=int, default=DEFAULT_YEAR, metavar="ÅR",
                         help=f"året anbefalingen gjelder (standard: {DEFAULT_YEAR})")
@@ -29,7 +65,7 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with all subcommands and their help in Norwegian."""
-    parser = argparse.ArgumentParser(
+    parser = NorwegianArgumentParser(
         prog="bosetting",
         description="Fylkeskommunens anbefaling om bosetting av flyktninger: fra rådata til rapport.",
     )
@@ -39,7 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
         "kjor", aliases=["run"], help="kjør hele analysen og lag rapporten",
         description=(
             "Kontrollerer inndata, kjører notatbøkene i notebooks/ med papermill og skriver "
-            "outputs/<år>/: anbefaling.html, anbefaling.csv, manifest.json og de kjørte notatbøkene. "
+            "outputs/<år>/: anbefaling.html (rapporten), anbefaling.xlsx (for IMDi), anbefaling.csv (for maskiner), "
+            "manifest.json og de kjørte notatbøkene. "
             "Ved feil skrives ingenting over, og forrige vellykkede rapport står urørt."
         ),
     )
@@ -78,9 +115,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     skjema = sub.add_parser(
         "skjema", help="lag tilbakemeldingsskjema (Excel) til hver kommune",
-        description="Lager ett utfyllbart Excel-skjema per kommune i fylket, forhåndsutfylt med kommunens tall.",
+        description=("Lager ett utfyllbart Excel-skjema per kommune i fylket, forhåndsutfylt med kommunens tall. "
+                     "Svarfristen og svaradressen hentes fra parameterfilen (tilbakemelding.frist og "
+                     "tilbakemelding.kontakt); en frist som er passert eller en adresse på example.no stopper "
+                     "kjøringen, med mindre det er en prøve (--proeve)."),
     )
     _add_common(skjema)
+    skjema.add_argument("--fylke", metavar="NR", help="lag skjemaene for et annet fylke (f.eks. 40), som «kjor --fylke»")
+    skjema.add_argument("--proeve", action="store_true",
+                        help="prøvekjøring: godta passert frist og eksempeladresse, og merk skjemaene «PRØVE»")
     skjema.add_argument("--ut", "--out", dest="out", type=Path, default=None, metavar="MAPPE",
                         help="mappe for skjemaene (standard: outputs/<år>/skjema/)")
     skjema.add_argument("--frist", type=dt.date.fromisoformat, default=None, metavar="ÅÅÅÅ-MM-DD", help="svarfrist (standard: fra parameterfilen)")
@@ -127,7 +170,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     result = run_pipeline(args.year, params_file=args.params, data_dir=args.data_dir, out_dir=args.out,
                           timeout=args.timeout, county=county, trial=args.proeve)
     print(f"Ferdig. Rapporten ligger i {result.report}")
-    print(f"Tabellen for IMDi ligger i {result.table}")
+    print(f"Tabellen for IMDi (Excel) ligger i {result.report.with_name('anbefaling.xlsx')}")
+    print(f"Tabellen for maskiner (CSV) ligger i {result.table}")
     return 0
 
 
@@ -152,8 +196,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_skjema(args: argparse.Namespace) -> int:
     from bosetting_lib.run.feedback_round import write_county_forms  # deferred: openpyxl loads only when used
 
+    county = args.fylke.strip().zfill(2) if args.fylke else None
     paths = write_county_forms(args.year, params_file=args.params, data_dir=args.data_dir, out_dir=args.out,
-                               deadline=args.frist, notice=lambda text: print(f"MERK: {text}", file=sys.stderr))
+                               deadline=args.frist, county=county, test_run=args.proeve,
+                               notice=lambda text: print(f"MERK: {text}", file=sys.stderr))
     print(f"Laget {len(paths)} skjema i {paths[0].parent if paths else args.out}")
     return 0
 
@@ -193,8 +239,8 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status (0 ok, 1 an error in the inputs or the run, 2 wrong usage)."""
     args = build_parser().parse_args(argv)
-    commands = {"etterprov": _cmd_backtest, "kjor": _cmd_run, "run": _cmd_run, "valider": _cmd_validate, "validate": _cmd_validate,
-                "skjema": _cmd_skjema, "hent": _cmd_hent, "nytt-aar": _cmd_new_year}
+    commands = {"etterprov": _cmd_backtest, "kjor": _cmd_run, "run": _cmd_run, "valider": _cmd_validate,
+                "validate": _cmd_validate, "skjema": _cmd_skjema, "hent": _cmd_hent, "nytt-aar": _cmd_new_year}
     try:
         return commands[args.command](args)
     except BosettingError as exc:

@@ -74,3 +74,21 @@ def run_on_copy():
 def bundled_run(run_on_copy, tmp_path_factory):
     """One run on an unchanged copy of the bundled data; used by the report, screenshot and reproducibility tests."""
     return run_on_copy(tmp_path_factory.mktemp("bundled"))
+
+
+# Three small counties through the national runner: Oslo (one municipality), Telemark (17, its own parameter file
+# adds two criteria) and Finnmark (18, renumbered in 2024). Shared by the national, workbook and accessibility tests.
+NATIONAL_COUNTIES = ["03", "40", "56"]
+
+
+@pytest.fixture(scope="session")
+def national_run(tmp_path_factory):
+    """``(root, result, messages)`` of one national run of :data:`NATIONAL_COUNTIES` on a copy of the bundled data."""
+    from bosetting_lib.run.national import run_all_counties
+
+    root = tmp_path_factory.mktemp("national")
+    shutil.copytree(RAW, root / "data" / "raw")
+    messages: list[str] = []
+    result = run_all_counties(2026, counties=NATIONAL_COUNTIES, data_dir=root / "data", out_dir=root / "out",
+                              progress=messages.append)
+    return root, result, messages

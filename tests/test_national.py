@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -17,16 +15,8 @@ from bosetting_lib.sources.register import Register
 
 RAW = PROJECT_ROOT / "data" / "raw"
 TWO_SMALL_COUNTIES = ["03", "56"]  # Oslo (one municipality) and Finnmark (18, renumbered in 2024)
-
-
-@pytest.fixture(scope="module")
-def national_run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("national")
-    shutil.copytree(RAW, root / "data" / "raw")
-    messages: list[str] = []
-    result = run_all_counties(2026, counties=TWO_SMALL_COUNTIES, data_dir=root / "data", out_dir=root / "out",
-                              progress=messages.append)
-    return root, result, messages
+# The session fixture ``national_run`` (conftest) runs these and Telemark.
+RUN_COUNTIES = ["03", "40", "56"]
 
 
 def test_every_county_has_a_total_in_the_bundled_file():
@@ -48,16 +38,16 @@ def test_county_parameters_share_criteria_and_drop_trondelag_only_inputs():
 
 def test_national_run_writes_each_county_and_a_national_table(national_run):
     root, result, messages = national_run
-    assert result.succeeded == TWO_SMALL_COUNTIES and not result.failed
+    assert result.succeeded == RUN_COUNTIES and not result.failed
     assert any("03 Oslo: ferdig" in m for m in messages) and any("56 Finnmark: ferdig" in m for m in messages)
-    for county in TWO_SMALL_COUNTIES:
+    for county in RUN_COUNTIES:
         assert (root / "out" / "2026" / county / "anbefaling.html").is_file()
         assert (root / "data" / "processed" / "2026" / county / "parametere.yaml").is_file()
     table = pd.read_csv(root / "out" / "2026" / NATIONAL_FOLDER / "anbefaling.csv", dtype={"kommunenummer": str, "fylkesnummer": str})
-    assert len(table) == 1 + 18
+    assert len(table) == 1 + 17 + 18
     assert {"kommunenummer", "kommune", "fylkesnummer", "fylke", "anbefaling"} <= set(table.columns)
     sums = table.groupby("fylkesnummer")["anbefaling"].sum().to_dict()
-    assert sums == {"03": 600, "56": 416}
+    assert sums == {"03": 600, "40": 559, "56": 416}
     assert table["kommunenummer"].str.fullmatch(r"\d{4}").all()
     assert table.loc[table["fylkesnummer"] == "56", "kommunenummer"].str.startswith("56").all()
     html = (root / "out" / "2026" / NATIONAL_FOLDER / "oversikt.html").read_text(encoding="utf-8")

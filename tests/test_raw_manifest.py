@@ -12,7 +12,8 @@ def test_bundled_manifests_list_every_raw_file_once(data_copy):
     assert check_manifest(paths) == []
     manifest = read_manifest(paths)
     assert not manifest["fil"].duplicated().any()
-    assert set(manifest.loc[manifest["datatype"] == "eksempel", "manifestfil"]) == {"manifest_tilbakemeldinger_eksempel.csv"}
+    assert set(manifest.loc[manifest["datatype"] == "eksempel", "manifestfil"]) == {
+        "manifest_tilbakemeldinger_eksempel.csv", "manifest_fylket_eksempel.csv"}
 
 
 def test_a_new_batch_is_described_in_its_own_manifest_file(data_copy):

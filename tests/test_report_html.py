@@ -224,10 +224,11 @@ def test_excel_file_has_the_three_sheets_and_the_same_numbers(bundled_run):
     import openpyxl
 
     wb = openpyxl.load_workbook(bundled_run.output_dir / "anbefaling.xlsx", read_only=True)
-    assert wb.sheetnames == ["Anbefaling", "Metode", "Kilder"]
+    assert wb.sheetnames == ["Anbefaling", "Kommuneinformasjon", "Fylkets plan", "Metode", "Kilder"]
     rows = list(wb["Anbefaling"].iter_rows(values_only=True))
     header = list(rows[0])
-    body, total = rows[1:-1], rows[-1]
+    body, total = rows[1:-2], rows[-1]  # an empty row separates the Sum row from the data (and its filter)
+    assert all(v is None for v in rows[-2])
     assert len(body) == MUNICIPALITIES
     column = header.index("Anbefaling 2026")
     assert sum(r[column] for r in body) == TOTAL

@@ -26,6 +26,9 @@ COUNTY_NAME = "Trøndelag"
 DEADLINE = dt.date(2025, 5, 14)
 CONTACT = "postmottak@example.com (eksempeladresse)"
 NOTE = "EKSEMPELDATA – ikke ekte svar"
+# The bundled example forms were filled in on version 1 of the form. Raw files are never edited, so they stay
+# version 1 (the reader accepts them; the questions added in version 2 are simply unanswered there).
+FORM_VERSION_OF_EXAMPLE = 1
 EXPORT_NAME = "skjema_eksport_EKSEMPELDATA.csv"
 FOLDER = Path("tilbakemeldinger") / str(YEAR)
 IMDI_FILES = {2022: "imdi/nokkeltall_bosetting_2022_trondelag.csv", 2024: "imdi/nokkeltall_bosetting_2024_trondelag.csv",
@@ -222,7 +225,7 @@ def write_example(out_dir: Path, data_paths: DataPaths | None = None) -> list[Pa
     chosen = municipalities.loc[municipalities["kommunenummer"].isin(list(FORM_ANSWERS))]
     out_dir.mkdir(parents=True, exist_ok=True)
     blank = write_forms(chosen[["kommunenummer", "kommune"]], history, year=YEAR, county_name=COUNTY_NAME,
-                        deadline=DEADLINE, out_dir=out_dir, contact=CONTACT, note=NOTE)
+                        deadline=DEADLINE, out_dir=out_dir, contact=CONTACT, note=NOTE, version=FORM_VERSION_OF_EXAMPLE)
     filled = [fill_form(path, FORM_ANSWERS[code], year=YEAR)
               for path, code in zip(blank, chosen["kommunenummer"], strict=True)]
     export = out_dir / EXPORT_NAME

@@ -44,6 +44,7 @@ _TOP_LEVEL: dict[str, tuple[type, ...]] = {
     "tilbakemelding": (dict,),
     "nasjonalt": (dict,),
     "maks_alder_indikatorer": (int,),
+    "rapport": (dict,),
 }
 _REQUIRED = ("aar", "fylkesnummer", "totalt", "minstetall", "inndata", "kriterier")
 _INPUT_KEYS: dict[str, tuple[type, ...]] = {
@@ -58,10 +59,16 @@ _INPUT_KEYS: dict[str, tuple[type, ...]] = {
     "tilbakemeldinger": (str,),
     "justeringer": (str,),
     "delingsvekter": (str,),
+    "kvalifiseringsplan": (str,),
+    "videregaende_tilbud": (str,),
+    "fylkets_kunnskap": (str,),
 }
 _NATIONAL_KEYS: dict[str, tuple[type, ...]] = {"fylkestotaler": (str,), "imdi": (dict,), "delingsvekter": (str,)}
 _SENSITIVITY_KEYS: dict[str, tuple[type, ...]] = {"trekk": (int,), "konsentrasjon": (int, float), "startverdi": (int,)}
 _FEEDBACK_KEYS: dict[str, tuple[type, ...]] = {"frist": (dt.date,), "kontakt": (str,)}
+# Who sends the report, its date and how final it is; shown on the first screen and in the workbook.
+_REPORT_KEYS: dict[str, tuple[type, ...]] = {"status": (str,), "dato": (dt.date, type(None)), "avsender": (str, type(None))}
+REPORT_STATUSES = ("utkast", "endelig")
 _CRITERION_KEYS: dict[str, tuple[type, ...]] = {
     "id": (str,),
     "navn": (str,),
@@ -114,6 +121,9 @@ class Params:
     bruk_eksempeldata: bool = False
     tilbakemelding_frist: dt.date | None = None
     tilbakemelding_kontakt: str | None = None
+    rapport_status: str = "utkast"
+    rapport_dato: dt.date | None = None
+    rapport_avsender: str | None = None
     inndata_valgfrie: dict[str, str] = field(default_factory=dict)
     maks_alder_indikatorer: int | None = None  # years; older indicators stop validate/run (see freshness.py)
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
@@ -368,6 +378,14 @@ def load_params(path: Path | str | None = None, *, year: int | None = None, allo
     _check_keys(national, _NATIONAL_KEYS, "nasjonalt.", file, problems, written)
     feedback = data.get("tilbakemelding") if isinstance(data.get("tilbakemelding"), dict) else {}
     _check_keys(feedback, _FEEDBACK_KEYS, "tilbakemelding.", file, problems, written)
+    report = data.get("rapport") if isinstance(data.get("rapport"), dict) else {}
+    _check_keys(report, _REPORT_KEYS, "rapport.", file, problems, written)
+    status = report.get("status", "utkast")
+    if isinstance(status, str) and status not in REPORT_STATUSES:
+        problems.append(Problem(file, expected="utkast eller endelig", found=status, column="rapport.status"))
+    elif status == "endelig" and report.get("dato") is None:
+        problems.append(Problem(file, expected="en dato ÅÅÅÅ-MM-DD når rapporten er endelig", found="mangler",
+                                column="rapport.dato"))
 
     criteria: list[Criterion] = []
     raw_criteria = data.get("kriterier") if isinstance(data.get("kriterier"), list) else []
@@ -424,6 +442,9 @@ def load_params(path: Path | str | None = None, *, year: int | None = None, allo
         bruk_eksempeldata=data.get("bruk_eksempeldata", False),
         tilbakemelding_frist=feedback.get("frist"),
         tilbakemelding_kontakt=feedback.get("kontakt"),
+        rapport_status=status if isinstance(status, str) else "utkast",
+        rapport_dato=report.get("dato"),
+        rapport_avsender=report.get("avsender"),
         inndata_valgfrie={k: v for k, v in sorted(inputs.items()) if k not in ("register", "imdi", "folketall")},
         maks_alder_indikatorer=data.get("maks_alder_indikatorer"),
         raw=data,

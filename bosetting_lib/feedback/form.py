@@ -29,7 +29,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from bosetting_lib.errors import InputError, Problem
 from bosetting_lib.xlsx import keep_text_as_text
 
-FORM_VERSION = 1
+# Version 2 asks all of the county's letter (family reunification, housing, special needs) and prints on A4;
+# version 1 forms (the bundled example answers) are still read: the questions added later are simply absent.
+FORM_VERSION = 2
 FORM_ID_PREFIX = "BOSETTING-TILBAKEMELDING"
 FORM_ID_PATTERN = re.compile(rf"{FORM_ID_PREFIX}/(?P<year>\d{{4}})/v(?P<version>\d+)")
 
@@ -80,6 +82,7 @@ class Question:
     private: bool = False  # contact details: kept in processed data, never published
     lines: int = 1  # height of the answer cell in text lines
     group: str = ""  # questions answered in several cells (partner municipalities) share a group
+    since: int = 1  # the form version that first asked it; older forms are read without it
 
     def text(self, year: int) -> str:
         """The label as printed on the form for ``year``."""
@@ -99,6 +102,7 @@ class Question:
 
 
 _S_CAPACITY = "Kapasitet og ønske om bosetting"
+_S_NEEDS = "Familiegjenforening, bolig og særlige behov"
 _S_QUALIFICATION = "Kvalifisering og samarbeid"
 _S_LABOUR = "Behov for arbeidskraft"
 _S_OTHER = "Annet"
@@ -122,6 +126,28 @@ QUESTIONS: tuple[Question, ...] = (
     Question(
         "em_kapasitet", "Hvor mange enslige mindreårige kan kommunen bosette i {year}?", "heltall", _S_CAPACITY,
         help="En del av antallet over (herav enslige mindreårige). Skriv 0 hvis ingen.",
+    ),
+    Question(
+        "familiegjenforente", "Hvor mange familiegjenforente venter kommunen å bosette i {year}?", "heltall", _S_NEEDS,
+        help="Familiemedlemmer som kommer til flyktninger som allerede bor i kommunen. De regnes ikke med i antallet "
+        "over. La cellen stå tom hvis dere ikke vet.", since=2,
+    ),
+    Question(
+        "familiegjenforening_kommentar", "Begrenser familiegjenforening hvor mange flyktninger kommunen kan ta imot?",
+        "tekst", _S_NEEDS, lines=3, help="For eksempel at mange ventede familiegjenforente tar boliger eller "
+        "barnehageplasser.", since=2,
+    ),
+    Question(
+        "bolig", "Hvordan er boligsituasjonen for bosetting i {year}?", "tekst", _S_NEEDS, lines=4,
+        help="Hvor mange egnede boliger kommunen har eller venter å skaffe, og om boliger begrenser antallet.",
+        since=2,
+    ),
+    Question(
+        "saerlige_behov",
+        "Hvilke særlige behov (helse, nedsatt funksjonsevne) kan kommunen ta imot flyktninger med?",
+        "tekst", _S_NEEDS, lines=4,
+        help="For eksempel tilrettelagte boliger, helse- og omsorgstjenester eller spesialisert oppfølging. "
+        "Ikke skriv om enkeltpersoner.", since=2,
     ),
     Question(
         "kvalifiseringstilbud",
@@ -173,9 +199,14 @@ _CHARS_PER_LINE = {"B": 48, "F": 56, "C": 44}
 _LINE_HEIGHT = 15
 
 
-def form_id(year: int) -> str:
+def form_id(year: int, version: int = FORM_VERSION) -> str:
     """The text in the form's hidden ID cell; the reader uses it to reject forms from another year."""
-    return f"{FORM_ID_PREFIX}/{year}/v{FORM_VERSION}"
+    return f"{FORM_ID_PREFIX}/{year}/v{version}"
+
+
+def questions_for(version: int = FORM_VERSION) -> tuple[Question, ...]:
+    """The questions a form of ``version`` asks."""
+    return tuple(q for q in QUESTIONS if q.since <= version)
 
 
 def form_file_name(year: int, code: str, name: str) -> str:
@@ -296,7 +327,7 @@ def _build_lists(wb: Workbook, partners: list[str]) -> dict[str, str]:
 
 
 def _build_guide(wb: Workbook, *, year: int, code: str, name: str, county: str, deadline: dt.date,
-                 contact: str | None, note: str | None) -> None:
+                 contact: str | None, note: str | None, version: int = FORM_VERSION) -> None:
     ws = wb.active
     ws.title = SHEET_GUIDE
     ws.column_dimensions["A"].width = 100
@@ -313,7 +344,10 @@ def _build_guide(wb: Workbook, *, year: int, code: str, name: str, county: str, 
         ("heading", "Hvorfor spør vi?"),
         ("text", "Anbefalingen bygger på de nasjonale kriteriene, fylkets samlede anmodning fra IMDi og kunnskapen "
                  "vår om kommunene. Kommunens egen vurdering av kapasitet og ønske om bosetting, "
-                 "kvalifiseringstilbud, interkommunalt samarbeid og behov for arbeidskraft gjør anbefalingen bedre."),
+                 + ("ventet familiegjenforening, boliger, hvilke særlige behov kommunen kan ta imot, " if version >= 2 else "")
+                 + "kvalifiseringstilbud, interkommunalt samarbeid og behov for arbeidskraft gjør anbefalingen bedre."
+                 + (" IMDi bruker også opplysningene i det daglige bosettingsarbeidet, når flyktninger skal bosettes "
+                    "i en kommune." if version >= 2 else "")),
         ("heading", "Svarfrist"),
         ("text", send),
         ("heading", "Slik fyller du ut skjemaet"),
@@ -330,7 +364,7 @@ def _build_guide(wb: Workbook, *, year: int, code: str, name: str, county: str, 
         ("text", f"Svarene brukes i {county}s anbefaling til IMDi. Svarene kan bli gjengitt i en offentlig rapport, "
                  "unntatt kontaktopplysningene (navn, e-post og telefon). Dem bruker vi bare til å kontakte dere "
                  "om svaret. Ikke skriv opplysninger om enkeltpersoner som er bosatt eller skal bosettes."),
-        ("small", f"Skjema-ID: {form_id(year)}"),
+        ("small", f"Skjema-ID: {form_id(year, version)}"),
     ]
     if note:
         blocks.insert(0, ("note", note))
@@ -350,7 +384,7 @@ def _build_guide(wb: Workbook, *, year: int, code: str, name: str, county: str, 
 
 
 def _build_form(wb: Workbook, *, year: int, code: str, name: str, county: str, deadline: dt.date,
-                history: pd.DataFrame, ranges: dict[str, str], note: str | None) -> None:
+                history: pd.DataFrame, ranges: dict[str, str], note: str | None, version: int = FORM_VERSION) -> None:
     ws = wb.create_sheet(SHEET_FORM)
     for col, width in _WIDTHS.items():
         ws.column_dimensions[col].width = width
@@ -362,7 +396,7 @@ def _build_form(wb: Workbook, *, year: int, code: str, name: str, county: str, d
 
     row = 5
     _set(ws, f"B{row}", "Kommunen", bold=True, fill=_SECTION_FILL)
-    identity = [(LABEL_CODE, code), (LABEL_NAME, name), (LABEL_YEAR, year), (LABEL_FORM_ID, form_id(year))]
+    identity = [(LABEL_CODE, code), (LABEL_NAME, name), (LABEL_YEAR, year), (LABEL_FORM_ID, form_id(year, version))]
     for label, value in identity:
         row += 1
         _set(ws, f"B{row}", label, bold=True)
@@ -397,6 +431,10 @@ def _build_form(wb: Workbook, *, year: int, code: str, name: str, county: str, d
         row += 1
         legend = "; ".join(f"«{s}» = {SYMBOL_TEXT.get(s, 'se kilden')}" for s in sorted(symbols))
         text = "Kilde: IMDi, Nøkkeltall bosetting." + (f" Symboler: {legend}." if legend else "")
+        gaps = [y for y in range(min(years), max(years)) if y not in years]
+        if gaps and version >= 2:
+            text += (f" IMDi har ikke publisert tabellen per kommune for {', '.join(map(str, gaps))}, så "
+                     f"{'det året' if len(gaps) == 1 else 'de årene'} mangler.")
         _set(ws, f"B{row}", text, italic=True, color="595959")
         ws.row_dimensions[row].height = _LINE_HEIGHT * _lines(text, "B")
     else:
@@ -406,7 +444,7 @@ def _build_form(wb: Workbook, *, year: int, code: str, name: str, county: str, d
     section = None
     number = 0
     validations: dict[str, DataValidation] = {}
-    for q in QUESTIONS:
+    for q in questions_for(version):
         if q.section != section:
             section = q.section
             row += 2
@@ -478,20 +516,53 @@ def _validation_for(ws: Worksheet, q: Question, year: int, ranges: dict[str, str
 
 
 def build_workbook(code: str, name: str, *, partners: list[str], history: pd.DataFrame, year: int,
-                   county_name: str, deadline: dt.date, contact: str | None = None, note: str | None = None) -> Workbook:
-    """The form for one municipality as an openpyxl workbook (sheets Veiledning, Svar and the hidden Lister)."""
+                   county_name: str, deadline: dt.date, contact: str | None = None, note: str | None = None,
+                   version: int = FORM_VERSION) -> Workbook:
+    """The form for one municipality as an openpyxl workbook (sheets Veiledning, Svar and the hidden Lister).
+
+    ``version`` 1 rebuilds the first form exactly (the bundled example answers were filled in on it).
+    """
     county = county_label(county_name)
     wb = openpyxl.Workbook()
-    _build_guide(wb, year=year, code=code, name=name, county=county, deadline=deadline, contact=contact, note=note)
+    _build_guide(wb, year=year, code=code, name=name, county=county, deadline=deadline, contact=contact, note=note,
+                 version=version)
     ranges = _build_lists(wb, sorted(partners, key=nb_sort_key))
     _build_form(wb, year=year, code=code, name=name, county=county, deadline=deadline, history=history,
-                ranges=ranges, note=note)
+                ranges=ranges, note=note, version=version)
     wb.move_sheet(SHEET_FORM, offset=-1)  # Veiledning, Svar, Lister
     wb.active = 0
+    if version >= 2:
+        _print_setup(wb)
     wb.properties.title = f"Tilbakemelding om bosetting {year} – {name}"
     wb.properties.creator = county
     wb.properties.lastModifiedBy = county
     return wb
+
+
+def _print_setup(wb: Workbook) -> None:
+    """A4 portrait, one page wide, the form's columns only, title rows repeated; and a named font everywhere, so
+    LibreOffice does not fall back to a serif font. Municipalities print the form for political handling."""
+    from copy import copy
+
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.has_style and cell.font is not None and cell.font.name is None:
+                    font = copy(cell.font)
+                    font.name = "Calibri"
+                    cell.font = font
+        if ws.title == SHEET_LISTS:
+            continue
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.orientation = "portrait"
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_options.gridLines = False
+        ws.page_margins.left = ws.page_margins.right = 0.5
+        ws.print_area = f"A1:{HELP_COLUMN}{ws.max_row}"
+        if ws.title == SHEET_FORM:
+            ws.print_title_rows = "1:3"
 
 
 def fixed_timestamp(year: int) -> dt.datetime:
@@ -537,6 +608,7 @@ def write_forms(
     out_dir: Path,
     contact: str | None = None,
     note: str | None = None,
+    version: int = FORM_VERSION,
 ) -> list[Path]:
     """Write one feedback form (xlsx) per municipality into ``out_dir``; returns the paths in the input order.
 
@@ -555,7 +627,7 @@ def write_forms(
     for code, name in pairs:
         wb = build_workbook(
             code, name, partners=[n for n in names if n != name], history=history, year=year,
-            county_name=county_name, deadline=deadline, contact=contact, note=note,
+            county_name=county_name, deadline=deadline, contact=contact, note=note, version=version,
         )
         paths.append(save_workbook_deterministic(wb, out_dir / form_file_name(year, code, name), fixed_timestamp(year)))
     return paths

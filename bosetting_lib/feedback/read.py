@@ -39,6 +39,7 @@ from bosetting_lib.feedback.form import (
     SHEET_FORM,
     WISH_CHOICES,
     WISH_DECLINES,
+    FORM_VERSION,
     form_id,
     label_rows,
 )
@@ -46,12 +47,14 @@ from bosetting_lib.feedback.form import (
 # The answers table: one row per answer read, in reading order. Capacities stay text here; they are parsed
 # (and flagged) when the processed table is built, the same way for forms and exports.
 TEXT_KEYS = ("kapasitet_kommentar", "samarbeid_tekst", "kvalifiseringstilbud", "arbeidskraftbehov", "kommentar",
+             "familiegjenforening_kommentar", "bolig", "saerlige_behov",
              "kontaktperson", "kontakt_epost", "kontakt_telefon")
 ANSWER_COLUMNS = (
     "kommunenummer", "kommune", "svardato", "kapasitet_tekst", "kapasitet_kommentar", "onske", "em_kan_bosette",
     "em_kapasitet_tekst", "interkommunalt_samarbeid", "samarbeid", "samarbeid_tekst", "kvalifiseringstilbud",
     "arbeidskraftbehov", "kommentar", "kontaktperson", "kontakt_epost", "kontakt_telefon", "kilde", "kilde_rad",
-    "innlest_flagg",
+    "innlest_flagg", "familiegjenforente_tekst", "familiegjenforening_kommentar", "bolig", "saerlige_behov",
+    "skjemaversjon",
 )
 CONTACT_COLUMNS = ("kontaktperson", "kontakt_epost", "kontakt_telefon")
 # The processed table (see feedback_table); contact columns last, since public_feedback_table drops them.
@@ -59,6 +62,7 @@ FEEDBACK_COLUMNS = (
     "kommunenummer", "kommune", "svart", "svardato", "kapasitet_min", "kapasitet_maks", "kapasitet_tekst",
     "kapasitet_kommentar", "avslar", "onske", "em_kan_bosette", "em_kapasitet", "interkommunalt_samarbeid",
     "samarbeid", "samarbeid_tekst", "kvalifiseringstilbud", "arbeidskraftbehov", "kommentar", "kilde", "flagg",
+    "familiegjenforente", "familiegjenforening_kommentar", "bolig", "saerlige_behov", "skjemaversjon",
     *CONTACT_COLUMNS,
 )
 _BOOL_COLUMNS = ("em_kan_bosette", "interkommunalt_samarbeid")
@@ -336,7 +340,9 @@ def _read_form(path: Path, year: int, lookup: MunicipalityLookup) -> tuple[dict 
     id_text = _cell_text(ws[id_ref].value)
     m = FORM_ID_PATTERN.fullmatch(id_text)
     if not m or int(m.group("year")) != year:
-        return None, [Problem(file, f"et skjema for {year} ({form_id(year)})", found=id_text, column=id_ref)]
+        # Named with the form's own version, so the message shows exactly what the cell should have said.
+        version = int(m.group("version")) if m else FORM_VERSION
+        return None, [Problem(file, f"et skjema for {year} ({form_id(year, version)})", found=id_text, column=id_ref)]
 
     code_ref = f"{ANSWER_COLUMN}{rows[LABEL_CODE]}" if LABEL_CODE in rows else None
     code_value = ws[code_ref].value if code_ref else None
@@ -355,8 +361,12 @@ def _read_form(path: Path, year: int, lookup: MunicipalityLookup) -> tuple[dict 
     row: dict[str, object] = {"kommunenummer": code, "kommune": lookup.name(code), "kilde": file, "kilde_rad": pd.NA}
     partners: list[str] = []
     filled = bool(flags)  # something typed beside the answer cells is flagged, and the form is not blank
+    version = int(m.group("version"))
+    row_version = str(version)
     for q in QUESTIONS:
         label = q.text(year)
+        if label not in rows and q.since > version:
+            continue  # an older form that did not ask this yet
         if label not in rows:
             problems.append(Problem(file, f"spørsmålet «{label}» i kolonne B", found="mangler"))
             continue
@@ -410,6 +420,7 @@ def _read_form(path: Path, year: int, lookup: MunicipalityLookup) -> tuple[dict 
         return None, problems + [Problem(file, "et utfylt skjema", found="ingen svar er fylt ut")]
     row["samarbeid"] = "; ".join(dict.fromkeys(partners)) if partners else None
     row["innlest_flagg"] = "; ".join(flags) if flags else None
+    row["skjemaversjon"] = row_version
     return row, problems
 
 
@@ -451,6 +462,10 @@ _COLUMN_RULES: tuple[tuple[str, object], ...] = (
     ("kontakt_epost", lambda h: h in {"e-post", "epost", "email", "e-mail", "e-postadresse"} or "e-post" in h or "epost" in h),
     ("kontakt_telefon", lambda h: "telefon" in h or "mobil" in h or h in {"tlf", "tlf.", "phone"}),
     ("kontaktperson", lambda h: "kontaktperson" in h or h in {"navn", "name", "ditt navn", "fullt navn"}),
+    ("familiegjenforente", lambda h: "familiegjenforen" in h and "hvor mange" in h),
+    ("familiegjenforening_kommentar", lambda h: "familiegjenforen" in h),
+    ("bolig", lambda h: "bolig" in h),
+    ("saerlige_behov", lambda h: "særlige behov" in h or "funksjonsevne" in h or "funksjonsnedsett" in h),
     ("em_kapasitet", lambda h: "hvor mange" in h and ("enslig" in h or "mindreårig" in h)),
     ("em_kan_bosette", lambda h: "enslig" in h or "mindreårig" in h),
     ("kapasitet_kommentar", lambda h: "kommentar" in h and ("antall" in h or "kapasitet" in h)),
@@ -608,6 +623,7 @@ def read_survey_export(
             "kommunenummer": code, "kommune": lookup.name(code), "svardato": when,
             "kapasitet_tekst": _cell_text(get(rec, "kapasitet")) or None,
             "em_kapasitet_tekst": _cell_text(get(rec, "em_kapasitet")) or None,
+            "familiegjenforente_tekst": _cell_text(get(rec, "familiegjenforente")) or None,
             "kilde": file, "kilde_rad": n,
         }
         for key in ("em_kan_bosette", "interkommunalt_samarbeid"):
@@ -719,6 +735,14 @@ def feedback_table(result: FeedbackReadResult, *, last_year_request: pd.Series |
         if declines:
             lo, hi = 0, 0
 
+        reunion_text = a.get("familiegjenforente_tekst")
+        reunion = None
+        if isinstance(reunion_text, str) and reunion_text.strip() and not pd.isna(reunion_text):
+            parsed = parse_capacity(reunion_text)
+            reunion = parsed.max if parsed.max is not None else parsed.min
+            if reunion is None:
+                flags.append(f"familiegjenforente: kunne ikke lese «{reunion_text}»")
+
         em_ok = None if pd.isna(a["em_kan_bosette"]) else bool(a["em_kan_bosette"])
         em_text = None if pd.isna(a["em_kapasitet_tekst"]) else str(a["em_kapasitet_tekst"])
         em: int | None = None
@@ -748,18 +772,20 @@ def feedback_table(result: FeedbackReadResult, *, last_year_request: pd.Series |
             kilde=a["kilde"] if pd.isna(a["kilde_rad"]) else f"{a['kilde']}, rad {int(a['kilde_rad'])}",
             flagg="; ".join(dict.fromkeys(flags)),
             kontaktperson=a["kontaktperson"], kontakt_epost=a["kontakt_epost"], kontakt_telefon=a["kontakt_telefon"],
+            familiegjenforente=_int_or_na(reunion), familiegjenforening_kommentar=a.get("familiegjenforening_kommentar"),
+            bolig=a.get("bolig"), saerlige_behov=a.get("saerlige_behov"), skjemaversjon=a.get("skjemaversjon"),
         )
         records.append(rec)
 
     df = pd.DataFrame.from_records(records).reindex(columns=list(FEEDBACK_COLUMNS))
     df["svart"] = df["svart"].astype(bool)
     df["svardato"] = pd.to_datetime(df["svardato"]).astype("datetime64[us]")
-    for c in ("kapasitet_min", "kapasitet_maks", "em_kapasitet"):
+    for c in ("kapasitet_min", "kapasitet_maks", "em_kapasitet", "familiegjenforente"):
         df[c] = df[c].astype("Int64")
     for c in ("avslar", "em_kan_bosette", "interkommunalt_samarbeid"):
         df[c] = df[c].astype("boolean")
     for c in FEEDBACK_COLUMNS:
-        if c not in ("svart", "svardato", "kapasitet_min", "kapasitet_maks", "em_kapasitet", "avslar",
+        if c not in ("svart", "svardato", "kapasitet_min", "kapasitet_maks", "em_kapasitet", "familiegjenforente", "avslar",
                      "em_kan_bosette", "interkommunalt_samarbeid"):
             df[c] = df[c].astype("str")
     df["flagg"] = df["flagg"].fillna("")

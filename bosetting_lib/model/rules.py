@@ -6,13 +6,14 @@ Pure functions of DataFrames and parameters; no files and no run context.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import pandas as pd
 
 from bosetting_lib.config.params import Params
 from bosetting_lib.errors import AllocationError
-from bosetting_lib.formatting import format_decimal, format_int, format_percent
+from bosetting_lib.formatting import format_int, format_percent
 from bosetting_lib.model.allocation import apportion
 from bosetting_lib.model.indicators import Inputs
 
@@ -87,8 +88,9 @@ def minors_total(params: Params, inputs: Inputs) -> tuple[int, str]:
     year_text = " og ".join([", ".join(map(str, years[:-1])), str(years[-1])]) if len(years) > 1 else str(years[0])
     estimate = int(round(share * params.totalt))
     hidden = int(len(wide) - len(known))
+    hidden_text = f"; {format_int(hidden)} kommuneår med skjulte tall er holdt utenfor" if hidden else ""
     return estimate, (f"anslag: {format_percent(share, 1)} av de bosatte i fylket var enslige mindreårige i {year_text}, "
-                      f"ganget med totaltallet; {hidden} kommune-år med skjulte tall er holdt utenfor")
+                      f"ganget med totaltallet{hidden_text}")
 
 
 def minors_able(inputs: Inputs, index: pd.Index, *, feedback_steers: bool) -> pd.Series:
@@ -112,27 +114,42 @@ def reason_lines(shares: pd.DataFrame, weights: dict[str, float], population: pd
     """One line per municipality: from a population-only split to its number, criterion by criterion (persons).
 
     Each criterion moves the number by weight × (its share − the population share) × total; the two that move it
-    most are named, the rest are summed, and rounding to the rules closes the gap to the final number.
+    most are named, the rest are summed, and rounding to the rules closes the gap to the final number. The parts
+    are rounded together (largest remainder), so the whole numbers shown add up to the result.
     """
     pop_share = population / population.sum()
     push = pd.DataFrame({c: weights[c] * (shares[c] - pop_share) * total for c in shares.columns})
     lines = {}
     for code, row in push.iterrows():
         start = pop_share[code] * total
-        named = row.abs().sort_values(ascending=False, kind="stable").index[:2]
-        parts = [f"Etter folketall alene: {format_decimal(start, 0)}"]
-        parts += [f"{names[c].lower()} {_signed(row[c])}" for c in named if abs(row[c]) >= 0.5]
+        named = list(row.abs().sort_values(ascending=False, kind="stable").index[:2])
         rest = row.drop(named).sum()
-        if abs(rest) >= 0.5:
-            parts.append(f"andre kriterier {_signed(rest)}")
         rounding = final[code] - (start + row.sum())
+        whole = _sum_preserving([start, *(row[c] for c in named), rest, rounding], int(final[code]))
+        parts = [f"Etter folketall alene: {format_int(whole[0])}"]
+        parts += [f"{names[c].lower()} {_signed(v)}" for c, v in zip(named, whole[1:3]) if v != 0]
+        if whole[3] != 0:
+            parts.append(f"andre kriterier {_signed(whole[3])}")
         if status[code] != "fordelt etter nøkkelen":
-            parts.append(f"avrunding {_signed(rounding)} ({status[code]})")
-        elif abs(rounding) >= 1.5:
+            parts.append(f"avrunding {_signed(whole[4])} ({status[code]})")
+        elif whole[4] != 0:
             # Rounding others up to the minimum is paid for by the larger municipalities.
-            parts.append(f"avrunding og minstetallet for andre kommuner {_signed(rounding)}")
+            label = "avrunding og minstetallet for andre kommuner" if abs(rounding) >= 1.5 else "avrunding"
+            parts.append(f"{label} {_signed(whole[4])}")
         lines[code] = "; ".join(parts) + f". Resultat {format_int(final[code])}."
     return pd.Series(lines)
+
+
+def _sum_preserving(values: list[float], target: int) -> list[int]:
+    """Whole numbers close to ``values`` that add up to ``target`` (largest remainder; ties by position)."""
+    floors = [math.floor(v + 1e-9) for v in values]
+    missing = target - sum(floors)
+    order = sorted(range(len(values)), key=lambda i: -(values[i] - floors[i]))
+    for i in order[:max(missing, 0)]:
+        floors[i] += 1
+    for i in sorted(range(len(values)), key=lambda i: values[i] - floors[i])[:max(-missing, 0)]:
+        floors[i] -= 1
+    return floors
 
 
 def _signed(value: float) -> str:

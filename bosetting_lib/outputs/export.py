@@ -17,9 +17,11 @@ from bosetting_lib.config.paths import PROJECT_ROOT, DataPaths
 from bosetting_lib.formatting import format_percent, norwegian_text
 from bosetting_lib.outputs.excel import write_recommendation_workbook
 from bosetting_lib.outputs.method_text import method_text_nb
+from bosetting_lib.outputs.report_meta import report_meta
 from bosetting_lib.outputs.suppression import is_small_count
 from bosetting_lib.sources.raw_manifest import read_manifest
 from bosetting_lib.steps.tables import write_json
+from bosetting_lib.outputs.municipality_info import workbook_sheets
 
 TEMPLATE_NAME = "bosetting_html"
 # papermill and the kernel put run-specific values (times, ids) into the notebook; none of them may reach the HTML.
@@ -195,22 +197,40 @@ def whole_or_decimal(values: pd.Series) -> pd.Series:
     return numbers.round(1).astype("Float64")
 
 
-def method_rows(params: Params, processed_dir: Path) -> list[tuple[str, str]]:
-    """Parameters, weights and rules for the Excel file's Metode sheet."""
+METHOD_NAMES = {"sainte-lague": "Sainte-Laguës metode", "dhondt": "d'Hondts metode",
+                "largest-remainder": "største brøks metode"}
+BASIS_NAMES = {"folketall": "skalert etter folketallet", "vedtatt_snitt": "skalert etter kommunens vanlige bosettingsnivå"}
+
+
+def method_rows(params: Params, processed_dir: Path, sources: pd.DataFrame | None = None) -> list[tuple[str, object]]:
+    """Who, when, status; parameters, weights and rules in words for the Excel file's Metode sheet (numbers as numbers)."""
     meta = json.loads((processed_dir / "nokkel.json").read_text(encoding="utf-8"))
     minors = json.loads((processed_dir / "enslige_mindreaarige.json").read_text(encoding="utf-8"))
-    rows = [("År", str(params.aar)), ("Fylke", f"{params.fylkesnummer} {params.fylke or ''}".strip()),
-            ("Totaltall", str(params.totalt)),
-            ("Herav enslige mindreårige", f"{minors['enslige_mindreaarige_totalt']} ({norwegian_text(minors['grunnlag'])})"),
-            ("Minstetall", str(params.minstetall)), ("Unntak fra minstetallet", ", ".join(params.unntak) or "ingen"),
-            ("Avrundingsmetode", params.avrunding), ("Avrundingsregel", method_text_nb(params.avrunding, params.minstetall))]
+    info_path = processed_dir / "indikatorer_beskrivelse.csv"
+    indicator_names = (pd.read_csv(info_path, dtype=str).set_index("id")["navn"].to_dict() if info_path.is_file() else {})
+    rows: list[tuple[str, object]] = list(report_meta(params, sources).rows())
+    rows += [("År", params.aar), ("Fylke", f"{params.fylkesnummer} {params.fylke or ''}".strip()),
+             ("Totaltall", params.totalt), ("Herav enslige mindreårige", minors["enslige_mindreaarige_totalt"]),
+             ("Enslige mindreårige, grunnlag", norwegian_text(minors["grunnlag"])),
+             ("Minstetall", params.minstetall), ("Unntak fra minstetallet", ", ".join(params.unntak) or "ingen"),
+             ("Avrundingsmetode", METHOD_NAMES.get(params.avrunding, params.avrunding)),
+             ("Avrundingsregel", method_text_nb(params.avrunding, params.minstetall))]
     for c in params.kriterier:
         used = meta["vekter"].get(c.id, 0.0)
-        rows.append((f"Kriterium: {c.navn}", f"vekt {format_percent(used, 0)} – indikator {c.indikator} "
-                                              f"(grunnlag {c.grunnlag}): {norwegian_text(c.beskrivelse)}"))
+        indicator = indicator_names.get(c.indikator, c.indikator)
+        basis = f", {BASIS_NAMES.get(c.grunnlag, c.grunnlag)}" if c.indikator not in ("folketall", "vedtatt_snitt") else ""
+        rows.append((f"Kriterium: {c.navn}", f"vekt {format_percent(used, 0)} – målt ved {indicator}{basis}: "
+                                              f"{norwegian_text(c.beskrivelse)}"))
     rows += [("Merknad", norwegian_text(note)) for note in meta["merknader"]]
     rows += [("Nasjonalt kriterium", norwegian_text(text)) for text in params.nasjonale_kriterier]
     return rows
+
+
+def _used_sources(params: Params, sources: pd.DataFrame) -> pd.DataFrame:
+    """The manifest rows of the files this run read (for the report date when none is set)."""
+    used = [params.inndata_register, params.inndata_folketall, *params.inndata_imdi.values(), *params.inndata_valgfrie.values()]
+    used = [u.rstrip("/") for u in used]
+    return sources.loc[sources["fil"].map(lambda f: any(f == u or f.startswith(u + "/") for u in used))]
 
 
 def export_outputs(
@@ -249,12 +269,14 @@ def export_outputs(
     headers = {"kommunenummer": "Kommunenummer", "kommune": "Kommune", "fylkesnummer": "Fylkesnummer", "fylke": "Fylke",
                "folketall": f"Folketall 1.1.{params.aar - 1}", "modell": "Modellens tall", "justering": "Fylkets justering",
                "anbefaling": f"Anbefaling {params.aar}", "herav_em": "Herav enslige mindreårige",
-               "endring_fra_anmodning": "Endring fra fjorårets anmodning", "status": "Status", "begrunnelse": "Begrunnelse",
+               "endring_fra_anmodning": f"Endring fra anmodet {params.aar - 1}", "status": "Status", "begrunnelse": "Hvorfor (personer)",
                "justering_begrunnelse": "Begrunnelse for justering"}
     headers.update({c: c.replace("_", " ").capitalize() for c in table.columns if c not in headers})
     sources = read_manifest(data_paths)
+    used = _used_sources(params, sources)
     write_recommendation_workbook(out_dir / "anbefaling.xlsx", params, table,
-                                  {c: headers[c] for c in table.columns}, method_rows(params, processed_dir), sources)
+                                  {c: headers[c] for c in table.columns}, method_rows(params, processed_dir, used), sources,
+                                  extra_sheets=workbook_sheets(params, processed_dir, data_paths))
     title = f"Anbefaling om bosetting av flyktninger {params.aar} – {params.fylke or 'fylke ' + params.fylkesnummer}"
     html = notebook_to_report_html(out_dir / "notebooks" / "04_rapport.ipynb", title)
     (out_dir / "anbefaling.html").write_text(html, encoding="utf-8")

@@ -10,6 +10,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from bosetting_lib.formatting import format_decimal, format_int
 
 # Okabe–Ito: distinguishable with the common forms of colour blindness.
 PALETTE = {
@@ -29,7 +30,7 @@ plt.rcParams.update({
 })
 
 
-def png_bytes(fig: plt.Figure, dpi: int = 110) -> bytes:
+def png_bytes(fig: plt.Figure, dpi: int = 130) -> bytes:
     """Render a figure to PNG without a timestamp or software tag, so reruns give the same bytes."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
@@ -42,8 +43,67 @@ def figure_html(fig: plt.Figure, *, alt: str, caption: str, figure_id: str) -> s
     if not alt.strip() or not caption.strip():
         raise ValueError("every figure needs alt text and a caption")
     data = base64.b64encode(png_bytes(fig)).decode("ascii")
+    # On a phone the image keeps a readable size and its box scrolls sideways; tabindex lets a keyboard scroll it.
+    label = caption.split(".")[0] if caption.startswith("Figur") else "Figur"
     return (
         f'<figure id="{html.escape(figure_id)}">'
-        f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
+        f'<div class="figurboks" tabindex="0" role="region" aria-label="{html.escape(label)}">'
+        f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}"></div>'
         f"<figcaption>{html.escape(caption)}</figcaption></figure>"
     )
+
+
+def norwegian_axis(axis, *, whole: bool = True) -> None:
+    """Tick labels written the Norwegian way (1 000, 2,5, −5); with ``whole`` only whole-number ticks (persons)."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    if whole:
+        axis.set_major_locator(MaxNLocator(integer=True))
+        axis.set_major_formatter(FuncFormatter(lambda v, _: format_int(v)))
+    else:
+        axis.set_major_formatter(FuncFormatter(lambda v, _: format_decimal(v, 1)))
+
+
+def place_labels(ax, xs, ys, labels, *, fontsize: float = 6.5, radii_pt=None) -> None:
+    """Write each label next to its point, choosing among a few positions the first that overlaps no label or point
+    already placed (largest points first is the caller's order); the least overlapping one if none is free."""
+    fig = ax.figure
+    fig.canvas.draw()  # fixes limits and aspect, so data positions map to their final pixels
+    renderer = fig.canvas.get_renderer()
+    transform = ax.transData
+    points = [transform.transform((x, y)) for x, y in zip(xs, ys)]
+    scale = fig.dpi / 72
+    radii = [4.0] * len(points) if radii_pt is None else list(radii_pt)
+    taken = [(px - r * scale, py - r * scale, px + r * scale, py + r * scale) for (px, py), r in zip(points, radii)]
+    candidates = [((4, 2), "left"), ((4, -2), "left"), ((-4, 2), "right"), ((-4, -2), "right"),
+                  ((0, 6), "center"), ((0, -6), "center"), ((12, 10), "left"), ((12, -10), "left"),
+                  ((-12, 10), "right"), ((-12, -10), "right")]
+
+    def overlap(a, b) -> float:
+        w = min(a[2], b[2]) - max(a[0], b[0])
+        h = min(a[3], b[3]) - max(a[1], b[1])
+        return w * h if w > 0 and h > 0 else 0.0
+
+    for i, ((x, y), text) in enumerate(zip(zip(xs, ys), labels)):
+        best = None
+        for (dx, dy), ha in candidates:
+            # Offsets start at the edge of the point's own circle.
+            grow = radii[i] * 0.8
+            offset = (dx + (grow if dx > 0 else -grow if dx < 0 else 0), dy + (grow if dy > 0 else -grow))
+            # Away from the first position a thin leader line says which point the label belongs to.
+            leader = None if (dx, dy) == candidates[0][0] else dict(arrowstyle="-", color="#777777", lw=0.5,
+                                                                     shrinkA=1, shrinkB=radii[i] * 0.9)
+            note = ax.annotate(text, (x, y), textcoords="offset points", xytext=offset, ha=ha, va="bottom" if dy > 0 else "top",
+                               fontsize=fontsize, arrowprops=leader)
+            box = note.get_window_extent(renderer)
+            bounds = (box.x0, box.y0, box.x1, box.y1)
+            clash = sum(overlap(bounds, t) for j, t in enumerate(taken) if j != i)
+            if best is None or clash < best[0]:
+                if best is not None:
+                    best[1].remove()
+                best = (clash, note, bounds)
+            else:
+                note.remove()
+            if clash == 0:
+                break
+        taken.append(best[2])

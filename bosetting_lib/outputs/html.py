@@ -70,8 +70,11 @@ def table(
                 cells.append(f'<td{numeric_class if c.numeric else ""}>{text}</td>')
         foot = '<tfoot><tr class="sum">' + "".join(cells) + "</tr></tfoot>"
     note_html = f'<p class="merknad">{esc(note)}</p>' if note else ""
+    # The box scrolls sideways on narrow screens; tabindex lets keyboard users scroll it, and the region is named
+    # after the table so a screen reader says what it holds.
     return Html(
-        f'<div class="tabellboks"><table id="{esc(table_id)}"><caption>{esc(caption)}</caption>'
+        f'<div class="tabellboks" tabindex="0" role="region" aria-label="{esc(caption)}">'
+        f'<table id="{esc(table_id)}"><caption>{esc(caption)}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body_rows)}</tbody>{foot}</table></div>{note_html}"
     )
 
@@ -90,3 +93,12 @@ def paragraph(text: str, css: str | None = None) -> Html:
 def bullet_list(items: Sequence[str]) -> Html:
     """An escaped unordered list."""
     return Html("<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>")
+
+
+def short_label(name: str) -> str:
+    """A long descriptive name cut to a column header: up to the first parenthesis, colon or dash (the full name
+    belongs in a note under the table)."""
+    for mark in (" (", ":", " – "):
+        if mark in name:
+            return name.split(mark)[0]
+    return name

@@ -12,16 +12,18 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from bosetting_lib.steps.context import RunContext
-from bosetting_lib.feedback.read import public_feedback_table
-from bosetting_lib.outputs.figures import PALETTE, SERIES_COLOURS, SERIES_HATCHES, figure_html
 from bosetting_lib.formatting import format_change, format_decimal, format_int, format_percent, norwegian_text
-from bosetting_lib.outputs.method_text import method_text_nb
-from bosetting_lib.outputs.html import Column, Html, bullet_list, esc, heading, paragraph, table
 from bosetting_lib.model.history import history_years
+from bosetting_lib.outputs import municipality_info
+from bosetting_lib.outputs.figures import PALETTE, SERIES_COLOURS, SERIES_HATCHES, figure_html, norwegian_axis, place_labels
+from bosetting_lib.outputs.html import Column, Html, bullet_list, esc, heading, paragraph, short_label, table
+from bosetting_lib.outputs.method_text import method_text_nb
+from bosetting_lib.outputs.report_meta import report_meta
 from bosetting_lib.sources.freshness import read_warnings
 from bosetting_lib.sources.raw_manifest import read_manifest, used_rows
+from bosetting_lib.steps.context import RunContext
 from bosetting_lib.steps.tables import example_inputs, feedback_steers, read_document, read_optional, read_table
+from bosetting_lib.feedback.read import public_feedback_table
 
 from bosetting_lib.outputs.suppression import SUPPRESSION_THRESHOLD
 SUPPRESSION_NOTE = (
@@ -64,6 +66,7 @@ class ReportData:
     manifest: dict
     translation: pd.DataFrame | None = None
     geography: pd.DataFrame | None = None
+    municipality_info: tuple | None = None  # (rows, county inputs) from municipality_info.load
 
     @property
     def params(self):
@@ -148,6 +151,7 @@ def load_report_data(run: RunContext) -> ReportData:
         manifest=run.manifest(),
         translation=None if translation is None or translation.empty else translation,
         geography=read_optional(out, "geografi"),
+        municipality_info=municipality_info.load(run.params, out, run.data),
     )
 
 
@@ -162,6 +166,7 @@ def title_block(data: ReportData) -> Html:
     weights = sorted(data.key_meta.get("vekter", {}).items(), key=lambda kv: -kv[1])
     names = data.criterion_names
     weight_text = ", ".join(f"{names.get(k, k).lower()} {format_percent(v, 0)}" for k, v in weights)
+    meta = report_meta(p, used_sources(data))
     parts = [f"<h1>Anbefaling om bosetting av flyktninger i {p.aar} – {esc(data.county_name)}</h1>"]
     trial = read_warnings(data.run.processed_dir)  # a trial run (--proeve) on missing or old inputs says so first
     if trial:
@@ -169,6 +174,8 @@ def title_block(data: ReportData) -> Html:
             '<div class="banner" role="alert"><strong>Prøvekjøring: inndata mangler eller er for gamle</strong>'
             "Rapporten er laget med «--proeve» og er ikke en anbefaling før dette er rettet:<ul>"
             + "".join(f"<li>{esc(w)}</li>" for w in trial) + "</ul></div>")
+    parts.append('<dl class="metadata">' + "".join(f"<div><dt>{esc(k)}</dt><dd>{esc(v)}</dd></div>" for k, v in meta.rows())
+                 + "</dl>")
     if data.is_backtest:
         summary = data.backtest_summary or {}
         parts.append(
@@ -176,15 +183,22 @@ def title_block(data: ReportData) -> Html:
             f"Denne rapporten viser hva modellen ville anbefalt for {p.aar}, laget som om det var våren før, og "
             f"sammenligner med IMDis faktiske anmodning (se «Etterprøving»). Gjennomsnittlig avvik: "
             f"{format_decimal(summary.get('gjennomsnittlig_absolutt_avvik'), 1)} personer per kommune.</div>")
-    parts.append(paragraph(
-        f"{data.county_name} fylkeskommune anbefaler at kommunene i fylket til sammen anmodes om å bosette "
-        f"{format_int(p.totalt)} flyktninger i {p.aar}. Tallet for hver kommune står i tabellen under. Tallene er "
-        f"regnet ut etter årets nasjonale kriterier med en åpen nøkkel ({weight_text}) og rundet av slik at hver "
-        f"kommune får 0 eller minst {p.minstetall} personer og summen blir nøyaktig {format_int(p.totalt)}.",
-        css="ingress"))
+    if len(t) == 1:
+        parts.append(paragraph(
+            f"{meta.sender} anbefaler at {t['kommune'].iloc[0]} anmodes om å bosette {format_int(p.totalt)} flyktninger "
+            f"i {p.aar}, hele fylkets totaltall fra IMDi. Fylket har bare én kommune, så det er ingenting å fordele; "
+            "tallene under viser likevel grunnlaget.", css="ingress"))
+    else:
+        parts.append(Html(
+            f'<p class="ingress">{esc(meta.sender)} anbefaler at kommunene i fylket til sammen anmodes om å bosette '
+            f"{format_int(p.totalt)} flyktninger i {p.aar}. Tallet for hver kommune står i "
+            f'<a href="#anbefaling">tabell {data.table_no("anbefaling")}, «{esc(title_of(data, "anbefaling"))}»</a>. '
+            f"Tallene er regnet ut etter årets nasjonale kriterier med en åpen nøkkel ({esc(weight_text)}) og rundet av "
+            f"slik at hver kommune får 0 eller minst {p.minstetall} personer og summen blir nøyaktig "
+            f"{format_int(p.totalt)}.</p>"))
     em = int(t["herav_em"].sum()) if "herav_em" in t.columns else 0
     em_label = "Herav enslige mindreårige" + (" (anslag)" if data.params.enslige_mindreaarige is None else "")
-    figures = [("Samlet anbefaling", format_int(p.totalt) + " personer"), (em_label, format_int(em)),
+    figures = [("Samlet anbefaling", format_int(p.totalt) + " personer"), (em_label, format_int(em) + " personer"),
                ("Kommuner som anbefales å bosette", f"{format_int(len(t) - len(zero))} av {format_int(len(t))}")]
     if data.last_year is not None:
         figures.append((f"IMDis anmodning {data.last_year}", format_int(t[f"anmodet_{data.last_year}"].sum()) + " personer"))
@@ -203,6 +217,16 @@ def _municipalities(n: int) -> str:
     return "kommune" if n == 1 else "kommuner"
 
 
+def _count_start(n: int) -> str:
+    """The start of a sentence about n municipalities, never a numeral first: 'Én kommune', 'Til sammen 11 kommuner'."""
+    return f"{_count_word(n)} {_municipalities(n)}" if n <= 10 else f"Til sammen {format_int(n)} kommuner"
+
+
+def _count_phrase(n: int) -> str:
+    """n municipalities inside a sentence: 'én kommune', 'tre kommuner', '13 kommuner'."""
+    return (_count_word(n).lower() if n <= 10 else format_int(n)) + " " + _municipalities(n)
+
+
 def _names(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " og " + items[-1]
 
@@ -219,8 +243,10 @@ def key_messages(data: ReportData) -> list[str]:
         up = frame.loc[frame["d"] > 0].sort_values("d", ascending=False, kind="stable").head(3)
         down = frame.loc[frame["d"] < 0].sort_values("d", kind="stable").head(3)
         decided_text = (f"; kommunene vedtok til sammen {format_int(decided.sum())}" if decided is not None else "")
-        text = (f"Totaltallet endres med {format_change(p.totalt - before)} personer fra IMDis anmodning for "
-                f"{data.last_year} ({format_int(before)}{decided_text}).")
+        diff = p.totalt - before
+        text = (f"Totaltallet er {format_int(abs(diff))} {'høyere' if diff > 0 else 'lavere'} enn" if diff else
+                "Totaltallet er det samme som")
+        text += f" IMDis anmodning for {data.last_year} ({format_int(before)}{decided_text})."
         if len(up):
             text += " Størst økning: " + ", ".join(f"{r.kommune} ({format_change(r.d)})" for r in up.itertuples()) + "."
         if len(down):
@@ -228,37 +254,55 @@ def key_messages(data: ReportData) -> list[str]:
         messages.append(text)
     zero = t.loc[t["anbefaling"] == 0, "kommune"].tolist()
     if zero:
-        messages.append(f"{_count_word(len(zero))} {_municipalities(len(zero))} anbefales 0 fordi andelen tilsvarer færre enn "
+        messages.append(f"{_count_start(len(zero))} anbefales 0 fordi andelen tilsvarer færre enn "
                         f"{format_int(p.minstetall / 2)} personer (minstetallet er {p.minstetall}): {_names(zero)}.")
     raised = t.loc[t["status"].eq("rundet opp til minstetallet"), "kommune"].tolist()
     if raised:
-        messages.append(f"{_count_word(len(raised))} {_municipalities(len(raised))} er rundet opp til minstetallet på {p.minstetall}: "
+        messages.append(f"{_count_start(len(raised))} er rundet opp til minstetallet på {p.minstetall}: "
                         f"{_names(raised)}.")
     adjusted = t.loc[t["justering"] != 0]
     messages.append(f"Fylket har endret {len(adjusted)} av modellens tall (se «Fylkets egne justeringer»)."
                     if len(adjusted) else "Fylket har ikke endret noen av modellens tall.")
     influence = data.key_meta.get("befolkningens_innflytelse", {})
     if influence.get("andel_vekt_fra_vedtak", 0) >= 0.5:
+        adjusting = [c.navn.lower() for c in p.kriterier if c.indikator not in ("vedtatt_snitt", "folketall")
+                     and data.key_meta.get("vekter", {}).get(c.id, c.vekt) > 0]
         messages.append(
             f"Fordelingen følger i stor grad kommunenes tidligere vedtak om bosetting: "
-            f"{format_percent(influence['andel_vekt_fra_vedtak'], 0)} av vekten regnes ut fra dem. Sentralitet, "
-            "fastlegekapasitet og bosatt andel av vedtaket justerer tallene (se «Slik er tallene laget»).")
+            f"{format_percent(influence['andel_vekt_fra_vedtak'], 0)} av vekten regnes ut fra dem."
+            + (f" {_names(adjusting).capitalize()} justerer tallene" if adjusting else "")
+            + " (se «Slik er tallene laget»).")
+    if len(t) == 1:
+        return messages
     s = data.sensitivity
     border = s.loc[(s["zero_share"] > 0.05) & (s["zero_share"] < 0.95)]
     typical = int(np.median((s["p90"] - s["p10"]).to_numpy()))
     text = (f"Når vektene flyttes noen prosentpoeng, endres de fleste kommunenes tall med høyst "
             f"{format_int(max(typical, 1))}–{format_int(max(typical, 1) + 2)} personer")
-    if len(border):
-        names_ = t.set_index("kommunenummer").loc[border.index, "kommune"].tolist()
-        text += (f". {_names(names_)} ligger på grensen mot minstetallet: med litt andre vekter får de 0 i stedet for "
-                 f"{p.minstetall} (i {format_percent(border['zero_share'].mean(), 0)} av trekkene i snitt)")
+    now = t.set_index("kommunenummer")
+    at_zero = border.loc[now.loc[border.index, "anbefaling"].eq(0).to_numpy()]
+    at_minimum = border.drop(at_zero.index)
+    if len(at_minimum):
+        names_ = now.loc[at_minimum.index, "kommune"].tolist()
+        one = len(names_) == 1
+        text += (f". {_names(names_)} ligger på grensen mot minstetallet: med litt andre vekter får "
+                 f"{'kommunen' if one else 'de'} 0 i stedet for {format_int(now.loc[at_minimum.index, 'anbefaling'].min())}"
+                 + (" eller mer" if now.loc[at_minimum.index, "anbefaling"].nunique() > 1 else "")
+                 + f" (i {format_percent(at_minimum['zero_share'].mean(), 0)} av trekkene{'' if one else ' i snitt'})")
+    if len(at_zero):
+        names_ = now.loc[at_zero.index, "kommune"].tolist()
+        one = len(names_) == 1
+        text += (f". {_names(names_)} anbefales 0, men ligger på grensen: med litt andre vekter får "
+                 f"{'kommunen' if one else 'de'} minst {p.minstetall} (i {format_percent(1 - at_zero['zero_share'].mean(), 0)} "
+                 f"av trekkene{'' if one else ' i snitt'})")
     messages.append(text + ".")
     if data.feedback is not None and "kapasitet_maks" in data.feedback.columns:
         caps = data.feedback.set_index("kommunenummer")["kapasitet_maks"]
         over = t.set_index("kommunenummer")["anbefaling"].gt(caps.reindex(t["kommunenummer"]).to_numpy())
         if over.any():
             example = " (eksempeldata; brukes ikke i tallene)" if not feedback_steers(data.run) else ""
-            messages.append(f"Anbefalingen er høyere enn det {over.sum()} kommuner selv har oppgitt som kapasitet{example}.")
+            messages.append(f"For {_count_phrase(int(over.sum()))} er anbefalingen høyere enn det kommunen selv har "
+                            f"oppgitt som kapasitet{example}.")
     return messages
 
 
@@ -284,10 +328,12 @@ def section_titles(data: ReportData) -> list[tuple[str, str]]:
     items = [("anbefaling", f"Anbefalt antall per kommune i {p.aar}")]
     if data.last_year is not None:
         items.append(("sammenligning", f"Sammenlignet med anmodningen for {data.last_year}"))
-    items += [("bidrag", "Hva hvert kriterium bidrar med"), ("kart", "Oversikt over fylket"),
-              ("usikkerhet", "Hvor sikre er tallene?"), ("scenarier", "Andre totaltall"),
+    items += [("bidrag", "Hva hvert kriterium bidrar med")] + ([("kart", "Oversikt over fylket")] if data.has_map else [])
+    items += [("usikkerhet", "Hvor sikre er tallene?"), ("scenarier", "Andre totaltall"),
               ("referanse", "Andre fordelingsmodeller"), ("mindreaarige", "Enslige mindreårige"),
               ("justeringer", "Fylkets egne justeringer"), ("tilbakemeldinger", "Tilbakemeldinger fra kommunene")]
+    if data.municipality_info is not None:
+        items.append(("kommuneinformasjon", "Kommuneinformasjon til IMDi"))
     if data.is_backtest:
         items.append(("etterproving", "Etterprøving mot IMDis faktiske anmodning"))
     items += [("metode", "Slik er tallene laget"), ("kilder", "Datakilder"), ("manifest", "Sporbarhet")]
@@ -339,9 +385,10 @@ def recommendation_section(data: ReportData) -> Html:
               "herav_em": format_int(t["herav_em"].sum())}
     if data.last_year is not None:
         totals["endring_fra_anmodning"] = format_change(t["endring_fra_anmodning"].sum())
-    intro = ("Tabellen viser anbefalingen for hver kommune. «Hvorfor» går fra en fordeling bare etter folketall til "
-             "kommunens tall: hvor mange personer de viktigste kriteriene legger til eller trekker fra, og hva "
-             "avrundingen etter reglene gjør.")
+    intro = ("Tabellen viser anbefalingen for hver kommune, i kommunenummerrekkefølge. «Hvorfor» går fra en fordeling "
+             "bare etter folketall til kommunens tall: hvor mange personer de viktigste kriteriene legger til eller "
+             "trekker fra, og hva avrundingen etter reglene gjør; delene summerer til resultatet. Kriteriene er "
+             "beskrevet under «Slik er tallene laget».")
     return Html(
         heading(2, title_of(data, "anbefaling"), "anbefaling") + paragraph(intro)
         + table(t, columns, caption=f"Tabell {data.table_no('anbefaling')}. Anbefalt antall flyktninger per kommune i {p.aar}",
@@ -385,17 +432,22 @@ def figure_against_last_year(data: ReportData) -> Html:
         ["endring", "kommunenummer"], kind="stable")
     fig, ax = plt.subplots(figsize=(8, max(4, 0.24 * len(t))))
     y = np.arange(len(t))
-    up = t["endring"] >= 0
+    up, same = (t["endring"] > 0).to_numpy(), (t["endring"] == 0).to_numpy()
+    down = ~up & ~same
     ax.axvline(0, color="#555555", linewidth=0.8)
     ax.hlines(y, 0, t["endring"], color="#bbbbbb", linewidth=1)
-    ax.scatter(t.loc[up, "endring"], y[up.to_numpy()], marker="^", color=PALETTE["blue"], zorder=3, label="Flere enn anmodet")
-    ax.scatter(t.loc[~up, "endring"], y[~up.to_numpy()], marker="v", color=PALETTE["vermillion"], zorder=3, label="Færre enn anmodet")
+    ax.scatter(t.loc[up, "endring"], y[up], marker="^", color=PALETTE["blue"], zorder=3, label="Flere enn anmodet")
+    if same.any():
+        ax.scatter(t.loc[same, "endring"], y[same], marker="o", facecolors="white", edgecolors=PALETTE["black"], zorder=3,
+                   label="Som anmodet")
+    ax.scatter(t.loc[down, "endring"], y[down], marker="v", color=PALETTE["vermillion"], zorder=3, label="Færre enn anmodet")
     for yi, row in zip(y, t.itertuples()):
         text = f"{format_change(row.endring)}  ({format_int(getattr(row, f'anmodet_{year}'))} → {format_int(row.anbefaling)})"
         ax.annotate(text, (row.endring, yi), textcoords="offset points", xytext=(6 if row.endring >= 0 else -6, -3),
                     ha="left" if row.endring >= 0 else "right", fontsize=7)
     ax.set_yticks(list(y), t["kommune"].tolist())
     ax.set_xlabel(f"Endring i personer fra anmodet {year} til anbefalt {data.params.aar}")
+    norwegian_axis(ax.xaxis)
     lo, hi = float(t["endring"].min()), float(t["endring"].max())
     pad = max(hi - lo, 1) * 0.35
     ax.set_xlim(min(lo, 0) - pad, max(hi, 0) + pad)
@@ -406,7 +458,7 @@ def figure_against_last_year(data: ReportData) -> Html:
            f"{t.iloc[-1]['kommune']} ({format_change(t.iloc[-1]['endring'])}); størst nedgang: {t.iloc[0]['kommune']} "
            f"({format_change(t.iloc[0]['endring'])}). Alle tallene står i tabell {data.table_no('anbefaling')}.")
     caption = (f"Figur {data.figure_no('sammenligning')}. Endring fra IMDis anmodning {year} til anbefalingen {data.params.aar} "
-               f"(trekant opp: flere, trekant ned: færre), med anmodet → anbefalt i parentes. Totaltallet var "
+               f"(trekant opp: flere, trekant ned: færre, åpen sirkel: som anmodet), med anmodet → anbefalt i parentes. Totaltallet var "
                f"{format_int(t[f'anmodet_{year}'].sum())} i {year} og er {format_int(data.params.totalt)} i {data.params.aar}. "
                "Kilde: IMDi, egne beregninger.")
     return Html(heading(2, title_of(data, "sammenligning"), "sammenligning")
@@ -431,6 +483,7 @@ def figure_contributions(data: ReportData) -> Html:
         ax.annotate(format_int(total), (total, yi), textcoords="offset points", xytext=(4, -3), fontsize=7)
     ax.set_yticks(list(y), t.loc[order, "kommune"].tolist())
     ax.set_xlabel("Personer")
+    norwegian_axis(ax.xaxis)
     ax.legend(loc="lower right", frameon=False, fontsize=8)
     biggest = c.sum(axis=0).sort_values(ascending=False)
     alt = ("Liggende stolpediagram med én stolpe per kommune, delt i farge og mønster etter kriterium. Stolpens lengde er "
@@ -445,8 +498,15 @@ def figure_contributions(data: ReportData) -> Html:
     columns = [Column("kommune", "Kommune", numeric=False)] + [
         Column(k, names.get(k, k), formatter=lambda r, k=k: format_decimal(r[k], 1)) for k in c.columns
     ] + [Column("anbefaling", "Anbefaling")]
+    first = data.table_no("anbefaling")
+    bridge = (f"Tabell {first} viser hvor mye hvert kriterium flytter kommunens tall bort fra en fordeling bare etter folketall, "
+              "og kan derfor være negativ. Figuren og tabellen her viser hvor mange personer hvert kriterium står for i "
+              f"alt, og er aldri negative. Samme kommune kan altså ha et stort bidrag her og et minus i tabell {first}.")
+    if any(c.indikator == "vedtatt_snitt" for c in data.params.kriterier):
+        bridge += (" Kriteriet som bygger på kommunens tidligere vedtak om bosetting, viser hva kommunen har vist at den "
+                   "kan ta imot, ikke kapasiteten kommunen selv har oppgitt for neste år.")
     return Html(
-        heading(2, title_of(data, "bidrag"), "bidrag")
+        heading(2, title_of(data, "bidrag"), "bidrag") + paragraph(bridge)
         + figure_html(fig, alt=alt, caption=caption, figure_id="figur-bidrag")
         + table(rows, columns, caption=f"Tabell {data.table_no('bidrag')}. Personer per kriterium og kommune (desimaler fordi bidragene er andeler av hele personer)",
                 row_header="kommune", table_id="tabell-bidrag")
@@ -456,21 +516,23 @@ def figure_contributions(data: ReportData) -> Html:
 def figure_map(data: ReportData) -> Html:
     """A map-like overview: each municipality at a point inside it, the circle's area proportional to its number."""
     t = data.table.set_index("kommunenummer")
-    if data.geography is None:
-        return Html(heading(2, title_of(data, "kart"), "kart") + paragraph("Koordinater for kommunene mangler, så oversikten er utelatt."))
+    if not data.has_map:
+        # Coordinates exist only where the reference folder has them; other counties have no such section.
+        return Html("")
     points = data.geography.set_index("kommunenummer").reindex(t.index)
-    if points["punkt_i_flate_lat"].isna().any():
-        return Html(heading(2, title_of(data, "kart"), "kart")
-                    + paragraph("Koordinater finnes ikke for alle kommunene i fylket, så oversikten er utelatt."))
     lat, lon = points["punkt_i_flate_lat"].astype(float), points["punkt_i_flate_lon"].astype(float)
     fig, ax = plt.subplots(figsize=(7, 7))
     sizes = t["anbefaling"].astype(float)
     ax.scatter(lon, lat, s=np.where(sizes > 0, sizes * 1.6 + 10, 12), marker="o",
                facecolors=np.where(sizes > 0, PALETTE["sky"], "none"), edgecolors=PALETTE["black"], linewidths=0.7)
-    for code in t.index:
-        label = f"{t.loc[code, 'kommune']} {format_int(sizes[code])}"
-        ax.annotate(label, (lon[code], lat[code]), textcoords="offset points", xytext=(5, 3), fontsize=6.5)
     ax.set_aspect(1 / np.cos(np.deg2rad(lat.mean())))
+    # Labels go where they overlap no other label or circle; the largest municipalities choose first.
+    order = sizes.sort_values(ascending=False, kind="stable").index
+    areas = np.where(sizes > 0, sizes * 1.6 + 10, 12)
+    radius = pd.Series(np.sqrt(areas / np.pi), index=sizes.index)
+    place_labels(ax, lon[order].to_numpy(), lat[order].to_numpy(),
+                 [f"{t.loc[c, 'kommune']} {format_int(sizes[c])}" for c in order], fontsize=6.5,
+                 radii_pt=radius[order].to_numpy())
     ax.set_xticks([])
     ax.set_yticks([])
     ax.text(0.01, 0.01, "Nord er opp. Punktene er ikke tegnet på et kart med grenser.", transform=ax.transAxes, fontsize=7,
@@ -499,6 +561,7 @@ def sensitivity_section(data: ReportData) -> Html:
                     textcoords="offset points", xytext=(6, -3), fontsize=7)
     ax.set_yticks(list(y), s["kommune"].tolist())
     ax.set_xlabel("Personer over eller under anbefalingen")
+    norwegian_axis(ax.xaxis)
     lo, hi = float((s["p10"] - s["base"]).min()), float((s["p90"] - s["base"]).max())
     ax.set_xlim(min(lo, -1) * 1.3, max(hi, 1) * 2.2)
     ax.grid(axis="x", color="#dddddd")
@@ -560,12 +623,13 @@ def reference_section(data: ReportData) -> Html:
     labels = {k: norwegian_text(v) for k, v in available.drop_duplicates("nokkel").set_index("nokkel")["navn"].items()}
     t = data.table.set_index("kommunenummer")[["kommune", "anbefaling"]].join(wide).reset_index()
     cols = [Column("kommune", "Kommune", numeric=False), Column("anbefaling", "Anbefaling", css="anbefaling")] + [
-        Column(k, labels[k]) for k in wide.columns]
+        Column(k, short_label(labels[k])) for k in wide.columns]
+    long_names = " ".join(f"{short_label(labels[k])}: {labels[k]}." for k in wide.columns if short_label(labels[k]) != labels[k])
     pieces = [heading(2, title_of(data, "referanse"), "referanse"),
               paragraph("Til sammenligning er totaltallet fordelt med nøkler som brukes andre steder, med de samme "
                         "avrundingsreglene. Forskjellene viser hva årets kriterier betyr i praksis."),
               table(t, cols, caption=f"Tabell {data.table_no('referanse')}. Anbefalingen sammenlignet med referansenøkler", row_header="kommune",
-                    table_id="tabell-referanse")]
+                    table_id="tabell-referanse", note=("Nøklene: " + long_names) if long_names else None)]
     used = available.loc[available["merknad"].fillna("") != ""].drop_duplicates("nokkel")
     if len(used):
         pieces.append(paragraph("Grunnlag: " + " ".join(f"{labels[r.nokkel]}: {norwegian_text(r.merknad)}"
@@ -584,8 +648,8 @@ def minors_section(data: ReportData) -> Html:
     rows = t.loc[t["herav_em"] > 0]
     able = int(t["kan_ta_em"].astype(bool).sum()) if "kan_ta_em" in t.columns else 0
     text = (f"Av totaltallet er {format_int(total)} enslige mindreårige ({basis}). Fordi små tall er skjult i kildene, er et "
-            "anslag usikkert; fylket kan sette tallet i parameterfilen (enslige_mindreaarige). De fordeles bare på kommuner som kan ta "
-            f"imot dem ({able} kommuner: de som har bosatt enslige mindreårige de siste årene, eller som selv sier at de "
+            "anslag usikkert; fylket kan sette tallet selv i parameterfilen. De fordeles bare på kommuner som kan ta "
+            f"imot dem ({format_int(able)} {_municipalities(able)}: de som har bosatt enslige mindreårige de siste årene, eller som selv sier at de "
             "kan når tilbakemeldingene brukes), i forhold til kommunens samlede tall, aldri over kommunens oppgitte "
             "kapasitet for enslige mindreårige og aldri over kommunens samlede tall.")
     cols = [Column("kommune", "Kommune", numeric=False), Column("anbefaling", "Anbefaling i alt"),
@@ -619,18 +683,22 @@ def feedback_section(data: ReportData) -> Html:
     head = heading(2, title_of(data, "tilbakemeldinger"), "tilbakemeldinger")
     fb = data.feedback
     if fb is None:
-        return Html(head + paragraph("Det er ikke lest inn tilbakemeldinger fra kommunene dette året."))
+        return Html(head + paragraph("Det er ikke lest inn tilbakemeldinger fra kommunene dette året.")
+                    + (municipality_info_section(data) if data.municipality_info is not None else ""))
     example = "tilbakemeldinger" in example_inputs(data.run)
     answered = fb.loc[fb["svart"].astype(bool)]
     missing = fb.loc[~fb["svart"].astype(bool), "kommune"].tolist()
     parts = [head]
-    parts.append(paragraph(f"{len(answered)} av {len(fb)} kommuner har svart. "
+    parts.append(paragraph(f"Av {format_int(len(fb))} kommuner har {format_int(len(answered))} svart. "
                            + (f"Ikke svart: {', '.join(missing)}." if missing else "Alle har svart.")))
     steering = feedback_steers(data.run)
     parts.append(paragraph("Oppgitt kapasitet brukes som øvre grense for kommunens tall, og kommuner som ikke ønsker å "
                            "bosette får 0." if steering else
                            ("Svarene under er oppdiktede eksempler (se banneret øverst) og brukes ikke i tallene."
                             if example else "Svarene brukes ikke i beregningen av tallene i år.")))
+    if data.municipality_info is not None:
+        parts.append(Html(f'<p>Svarene for hver kommune står under <a href="#kommuneinformasjon">«{esc(title_of(data, "kommuneinformasjon"))}»</a>.</p>'))
+        return Html("".join(parts) + municipality_info_section(data))
     for row in answered.sort_values("kommunenummer").itertuples():
         items = []
         def add(label: str, value: object) -> None:
@@ -649,6 +717,40 @@ def feedback_section(data: ReportData) -> Html:
         add("Behov for arbeidskraft", row.arbeidskraftbehov)
         add("Merknad", row.flagg)
         parts.append(f'<section class="profil"><h3 id="profil-{esc(row.kommunenummer)}">{esc(row.kommune)}</h3><dl>{"".join(items)}</dl></section>')
+    return Html("".join(parts))
+
+
+def municipality_info_section(data: ReportData) -> Html:
+    """What IMDi gets about each municipality: the county's plan and upper-secondary offers, then one card per
+    municipality with its answers and the county's knowledge (scrubbed of contact details, example data labelled)."""
+    rows, county = data.municipality_info
+    parts = [heading(2, title_of(data, "kommuneinformasjon"), "kommuneinformasjon"),
+             paragraph("IMDi bruker opplysningene om kommunene både når kommunene anmodes, og i det daglige "
+                       "bosettingsarbeidet når flyktninger skal bosettes i en kommune. Her er det kommunene har svart, "
+                       "og fylkets egen del: den regionale planen for kvalifisering og de videregående tilbudene. Det "
+                       "samme står på arket «Kommuneinformasjon» i Excel-filen. Kontaktopplysninger er fjernet.")]
+    plan = municipality_info.plan_rows(county.plan)
+    if plan:
+        parts.append(heading(3, "Regional plan for kvalifisering av innvandrere", "kvalifiseringsplan"))
+        measures = [v for k, v in plan if k.startswith("Hovedtiltak")]
+        facts = [(k, v) for k, v in plan if not k.startswith("Hovedtiltak")]
+        parts.append(Html('<dl class="plan">' + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in facts) + "</dl>"))
+        parts.append(paragraph("Hovedtiltak:") + bullet_list(measures))
+    example = {"tilbakemeldinger": "kommunenes svar", "videregaende_tilbud": "de videregående tilbudene",
+               "fylkets_kunnskap": "fylkets kunnskap", "kvalifiseringsplan": "planen"}
+    marked = [v for k, v in example.items() if k in county.example_keys]
+    if marked:
+        parts.append(Html('<p class="eksempelmerknad"><strong>EKSEMPELDATA:</strong> '
+                          + esc(", ".join(marked[:-1]) + (" og " if len(marked) > 1 else "") + marked[-1])
+                          + " er oppdiktede eksempler, ikke ekte opplysninger.</p>"))
+    labels = dict(municipality_info.FIELDS)
+    shown = [k for k, _ in municipality_info.FIELDS if k not in ("kommunenummer", "kommune", "svar")]
+    for row in rows.itertuples(index=False):
+        values = row._asdict()
+        items = "".join(f"<dt>{esc(labels[k])}</dt><dd>{esc(values[k])}</dd>" for k in shown if values.get(k))
+        answered = "" if values["svar"] == "ja" else ' <span class="merknad">(har ikke svart)</span>'
+        parts.append(f'<section class="profil" aria-labelledby="profil-{esc(row.kommunenummer)}">'
+                     f'<h3 id="profil-{esc(row.kommunenummer)}">{esc(row.kommune)}</h3>{answered}<dl>{items}</dl></section>')
     return Html("".join(parts))
 
 
@@ -751,7 +853,7 @@ def method_section(data: ReportData) -> Html:
                      "kommunenes tidligere vedtak.")
             closer = ("tidligere vedtak" if influence["flyttet_fra_vedtak"] < influence["flyttet_andel"] else "folketallet")
             text += (f" Nøkkelen ligger altså nærmest {closer}. Hvilket grunnlag ratene skalerer, er et valg i "
-                     "parameterfilen (grunnlag: folketall eller vedtatt_snitt), og etterprøvingen viser hvordan valget "
+                     "parameterfilen (om ratene skaleres etter folketallet eller etter kommunens vanlige bosettingsnivå), og etterprøvingen viser hvordan valget "
                      "treffer IMDis faktiske anmodning.")
         parts.append(paragraph(text))
     report_rows = data.translation if data.translation is not None else pd.DataFrame()

@@ -14,7 +14,7 @@ from bosetting_lib.config.paths import PARAMS_DIR, DataPaths
 from bosetting_lib.sources.register import Register
 
 # Inputs that exist only for the county the parameter file was written for.
-COUNTY_ONLY_INPUTS = ("tilbakemeldinger", "justeringer")
+COUNTY_ONLY_INPUTS = ("tilbakemeldinger", "justeringer", "kvalifiseringsplan", "videregaende_tilbud", "fylkets_kunnskap")
 
 
 def county_override_file(year: int, county: str) -> Path:
@@ -77,6 +77,8 @@ def county_parameters(base: Params, county: str, data_paths: DataPaths) -> dict:
         inputs["delingsvekter"] = national["delingsvekter"]
     for key in COUNTY_ONLY_INPUTS:
         inputs.pop(key, None)
+    if isinstance(raw.get("rapport"), dict):
+        raw["rapport"].pop("avsender", None)  # the shared file's sender is its own county, not this one
     raw["scenarier"] = sorted({round(totals[number] * f) for f in (0.6, 1.0, 1.5)})
     return raw
 

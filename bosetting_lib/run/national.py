@@ -15,15 +15,15 @@ import numpy as np
 import pandas as pd
 
 from bosetting_lib.errors import BosettingError
-from bosetting_lib.outputs.excel import write_sheets
-from bosetting_lib.run.pipeline import run_pipeline
-from bosetting_lib.model.backtest import mean_absolute_deviation, rank_correlation, scale_to
-from bosetting_lib.outputs.export import report_css, whole_or_decimal
-from bosetting_lib.outputs.figures import PALETTE, figure_html
-from bosetting_lib.formatting import format_change, format_decimal, format_int, format_percent
-from bosetting_lib.outputs.html import Column, esc, heading, paragraph, table
 from bosetting_lib.config.params import load_params
 from bosetting_lib.config.paths import DataPaths, default_output_dir
+from bosetting_lib.formatting import format_change, format_decimal, format_int, format_percent
+from bosetting_lib.model.backtest import mean_absolute_deviation, rank_correlation, scale_to
+from bosetting_lib.outputs.export import report_css, whole_or_decimal
+from bosetting_lib.outputs.figures import PALETTE, figure_html, norwegian_axis
+from bosetting_lib.outputs.html import Column, Html, esc, heading, paragraph, short_label, table
+from bosetting_lib.outputs.national_workbook import write_national_workbook
+from bosetting_lib.run.pipeline import run_pipeline
 from bosetting_lib.sources.register import Register
 
 NATIONAL_FOLDER = "nasjonalt"
@@ -157,8 +157,7 @@ def write_national_outputs(year: int, out_root: Path, data_paths: DataPaths, res
     table.to_csv(folder / "anbefaling.csv", index=False, lineterminator="\n")
     summary = county_summary(table, year)
     reference = _reference_comparison(data_paths, year, result.succeeded)
-    write_sheets(folder / "anbefaling.xlsx", {"Anbefaling": table, "Fylker": summary,
-                                              "Referansenokler": reference if reference is not None else pd.DataFrame()})
+    write_national_workbook(folder / "anbefaling.xlsx", year, table, summary, reference, data_paths, result.succeeded, names)
     backtest = national_backtest(data_paths, year, result.succeeded, table)
     if backtest is not None:
         backtest.to_csv(folder / "etterproving.csv", index=False, lineterminator="\n")
@@ -215,11 +214,13 @@ def overview_html(year: int, municipalities: pd.DataFrame, summary: pd.DataFrame
                      + esc("; ".join(f"{c} {names.get(c, '')}: {m.splitlines()[0]}" for c, m in sorted(result.failed.items())))
                      + "</div>")
     zero_share = (municipalities["anbefaling"] == 0).mean()
-    small_share = ((municipalities["anbefaling"] > 0) & (municipalities["anbefaling"] < 10)).mean()
     parts.append(f'<ul class="nokkeltall"><li>Personer i alt<strong>{format_int(municipalities["anbefaling"].sum())}</strong></li>'
                  f'<li>Kommuner<strong>{format_int(len(municipalities))}</strong></li>'
-                 f'<li>Anbefalt 0<strong>{format_percent(zero_share, 1)}</strong></li>'
-                 f'<li>Anbefalt 1–9<strong>{format_percent(small_share, 1)}</strong></li></ul>')
+                 f'<li>Anbefalt 0<strong>{format_percent(zero_share, 1)}</strong></li></ul>')
+    # Each county's own report sits beside this folder (outputs/<year>/<county>/), so relative links work offline.
+    parts.append(heading(2, "Fylkenes rapporter", "rapporter"))
+    parts.append(Html("<ul>" + "".join(f'<li><a href="../{esc(c)}/anbefaling.html">{esc(c)} {esc(names.get(c, ""))}</a></li>'
+                                       for c in result.succeeded) + "</ul>"))
     cols = [Column("fylkesnummer", "Nr.", numeric=False), Column("fylke", "Fylke", numeric=False),
             Column("anbefaling", "Anbefaling"), Column("kommuner", "Kommuner"), Column("null", "Anbefalt 0"),
             Column("under_minstetall", "Anbefalt 1–9"), Column("herav_em", "Herav enslige mindreårige")]
@@ -259,9 +260,12 @@ def overview_html(year: int, municipalities: pd.DataFrame, summary: pd.DataFrame
         parts.append(heading(2, "Sammenlignet med referansenøklene", "referanse"))
         parts.append(paragraph("Tallene viser hvor mange personer anbefalingen plasserer i en annen kommune enn hver "
                                "referansenøkkel gjør (halvparten av summen av absolutte forskjeller), per fylke."))
-        parts.append(table(wide, [Column("fylke", "Fylke", numeric=False)] + [Column(k, k) for k in keys],
+        short = {k: short_label(k) for k in keys}
+        parts.append(table(wide, [Column("fylke", "Fylke", numeric=False)] + [Column(k, short[k]) for k in keys],
                            caption="Tabell 4. Personer plassert annerledes enn referansenøklene", row_header="fylke",
-                           table_id="tabell-referanse"))
+                           table_id="tabell-referanse",
+                           note="«–»: nøkkelen er utelatt for fylket fordi inndataene den trenger mangler. Nøklene: "
+                                + " ".join(f"{short[k]}: {k}." for k in keys if short[k] != k)))
     if backtest is not None:
         parts.append(heading(2, "Etterprøving mot IMDis faktiske anmodning", "etterproving"))
         parts.append(paragraph(f"IMDis faktiske anmodning for {year} finnes i dataene. Rangkorrelasjonen sier hvor likt modellen og "
@@ -289,10 +293,14 @@ def _county_figure(summary: pd.DataFrame, year: int) -> str:
     if "anmodet_i_fjor" in s.columns:
         ax.scatter(s["anmodet_i_fjor"], y, marker="o", facecolors="none", edgecolors=PALETTE["orange"], linewidths=1.5,
                    zorder=3, label=f"Anmodet {year - 1}")
-    for yi, value in enumerate(s["anbefaling"]):
-        ax.annotate(format_int(value), (value, yi), textcoords="offset points", xytext=(4, -3), fontsize=8)
+    # The label sits past both the bar and last year's circle, so the circle never covers it.
+    ends = s[["anbefaling", "anmodet_i_fjor"]].max(axis=1) if "anmodet_i_fjor" in s.columns else s["anbefaling"]
+    for yi, (value, end) in enumerate(zip(s["anbefaling"], ends)):
+        ax.annotate(format_int(value), (end, yi), textcoords="offset points", xytext=(7, -3), fontsize=8)
     ax.set_yticks(list(y), s["fylke"].tolist())
     ax.set_xlabel("Personer")
+    ax.set_xlim(0, float(ends.max()) * 1.12)
+    norwegian_axis(ax.xaxis)
     ax.legend(loc="lower right", frameon=False)
     biggest = s.iloc[-1]
     alt = (f"Liggende stolpediagram med én stolpe per fylke for anbefalingen {year}, med tallet ved stolpen, og en åpen "

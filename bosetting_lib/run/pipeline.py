@@ -99,6 +99,7 @@ def run_pipeline(
     from papermill.exceptions import PapermillExecutionError  # deferred: as above
 
     from bosetting_lib.outputs.export import export_outputs  # deferred: imports nbconvert
+    from bosetting_lib.run.kernels import QuietShutdownKernelManager  # deferred: jupyter_client loads with papermill
 
     out_root.mkdir(parents=True, exist_ok=True)
     final_out = out_root / str(year) / (county or "")
@@ -146,6 +147,8 @@ def run_pipeline(
                     log_output=False,
                     # The kernel warns that it talks over TCP on localhost; harmless, and noise for the analyst.
                     extra_arguments=["--log-level=ERROR"],
+                    # No interrupt before shutting an idle kernel down ("KeyboardInterrupt caught in kernel").
+                    kernel_manager_class=QuietShutdownKernelManager,
                 )
             except PapermillExecutionError as exc:
                 failed_dir = final_out / "failed"

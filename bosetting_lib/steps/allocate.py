@@ -137,9 +137,9 @@ def scenario_table(run: RunContext, key: pd.Series, caps: pd.Series | None) -> p
 
 # When these keys are left out for want of input, the reason also says what the tool would use.
 _LEFT_OUT_HINTS = {
-    "sweden": "Med NAVs kommunetall for registrert ledighet (inndata.ledighet) regnes arbeidsmarkedsdelen som folketall × "
+    "sweden": "Med NAVs kommunetall for registrert ledighet (oppgitt i parameterfilen) regnes arbeidsmarkedsdelen som folketall × "
               "(1 − ledighet).",
-    "denmark": "Med SSBs innvandrerandel per kommune (tabell 09817, inndata.innvandrerandel) regnes innvandrerne som "
+    "denmark": "Med SSBs innvandrerandel per kommune (tabell 09817, oppgitt i parameterfilen) regnes innvandrerne som "
                "folketall × innvandrerandel.",
 }
 

@@ -16,6 +16,7 @@ from bosetting_lib.config.paths import DataPaths
 from bosetting_lib.feedback.read import feedback_table, read_feedback_folder
 from bosetting_lib.sources.raw_manifest import example_inputs, read_manifest
 from bosetting_lib.sources.readers.adjustments import read_adjustments_file
+from bosetting_lib.sources.readers.county_inputs import read_county_inputs
 from bosetting_lib.sources.readers.tidy import TIDY_COLUMNS, translation_report
 from bosetting_lib.sources.readers.compiled_csv import read_compiled_indicator
 from bosetting_lib.sources.readers.imdi import read_imdi_table
@@ -125,6 +126,8 @@ def read_all(params: Params, data_paths: DataPaths, *, include_feedback: bool = 
             total=params.totalt, minimum=params.minstetall, exceptions=params.unntak))
     feedback, duplicates = (_read_feedback(params, data_paths, municipalities, settlement, problems)
                             if include_feedback else (None, None))
+    # The county's own files for the municipality information to IMDi: checked here, shown by the report.
+    _collect(problems, lambda: read_county_inputs(params, data_paths, municipalities))
     if problems:
         raise InputError(problems)
     return IngestResult(
