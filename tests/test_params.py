@@ -90,7 +90,7 @@ def test_duplicate_top_level_key_is_refused_with_both_lines(params_copy):
 
 @pytest.mark.parametrize(("old", "new", "name"), [
     ("  trekk: 10000\n", "  trekk: 10000\n  trekk: 500\n", "usikkerhet.trekk"),
-    ("  frist: 2025-05-14\n", "  frist: 2025-05-14\n  frist: 2025-06-01\n", "tilbakemelding.frist"),
+    ("  frist: 2025-05-14 ", "  frist: 2025-06-01\n  frist: 2025-05-14 ", "tilbakemelding.frist"),
     ("    vekt: 0.30\n", "    vekt: 0.30\n    vekt: 0.10\n", "kriterier[0].vekt"),
 ])
 def test_duplicate_key_at_any_depth_is_refused(params_copy, old, new, name):
