@@ -62,6 +62,7 @@ def notebook_to_report_html(notebook_path: Path, title: str) -> str:
     Cells tagged ``ikke-i-rapporten`` (the notebook's own explanation for the analyst) are left out.
     """
     config = Config()
+    config.TagRemovePreprocessor.enabled = True
     config.TagRemovePreprocessor.remove_cell_tags = {NOTEBOOK_ONLY_TAG}
     exporter = HTMLExporter(template_name=TEMPLATE_NAME, extra_template_basedirs=[str(template_dir())],
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True, config=config)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from bosetting_lib.errors import AllocationError, BosettingError
+from bosetting_lib.formatting import format_int
 from bosetting_lib.model.allocation import Apportionment, apportion, apportion_detailed, apportion_minors
 from bosetting_lib.model.backtest import backtest_summary
 from bosetting_lib.model.history import history_wide, last_request_column
@@ -119,7 +120,11 @@ def adjust(steps: AllocationSteps) -> pd.Series:
     """Step 3: the county's own adjustments fixed, the rest of the total re-apportioned under the same rules."""
     model = steps.need("detailed", "avrunding").allocation
     steps.adjustments = read_adjustments(steps.run)
-    steps.final = apply_adjustments(model, steps.key, steps.adjustments, steps.run.params.totalt, **steps.rules.kwargs())
+    total = steps.run.params.totalt
+    steps.final = apply_adjustments(model, steps.key, steps.adjustments, total, **steps.rules.kwargs())
+    if int(steps.final.sum()) != total:
+        raise AllocationError(f"Etter justeringene er summen {format_int(steps.final.sum())}, ikke totaltallet "
+                              f"{format_int(total)}; se over justeringsfilen.")
     return steps.final
 
 
