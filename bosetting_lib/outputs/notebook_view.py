@@ -256,9 +256,11 @@ def rounding_view(steps: AllocationSteps) -> Html:
     """Per municipality: key share, the exact proportional number, the rounded number and why."""
     detail = steps.need("detailed", "avrunding").table
     frame = detail.join(_names(steps)).assign(nokkel=steps.key)
-    return table(frame, {"kommunenummer": "Nr.", "kommune": "Kommune", "nokkel": "Nøkkelandel",
-                         "quota": "Eksakt andel av totaltallet", "cap": "Tak", "allocation": "Modellens tall",
-                         "status": "Hvorfor"}, percent={"nokkel": 2}, decimals={"quota": 1})
+    columns = {"kommunenummer": "Nr.", "kommune": "Kommune", "nokkel": "Nøkkelandel",
+               "quota": "Eksakt andel av totaltallet", "cap": "Tak", "allocation": "Modellens tall", "status": "Hvorfor"}
+    if frame["cap"].isna().all():
+        del columns["cap"]  # no caps this year: a column of dashes says nothing
+    return table(frame, columns, percent={"nokkel": 2}, decimals={"quota": 1})
 
 
 def adjustments_view(steps: AllocationSteps) -> Html:
