@@ -178,3 +178,12 @@ def test_the_panel_builds_without_a_screen_and_refuses_in_words(base, run):
     assert panel.last_ms > 0 and "ms" in panel.status.value
     # run without a screen (papermill): a sentence, no widgets
     assert "JupyterLab" in what_if_panel(run, interaktiv=False)
+
+
+def test_show_what_if_gives_tables_or_the_refusal_in_words(base):
+    from bosetting_lib.outputs.whatif_widgets import show_what_if
+
+    shown = show_what_if(base, totalt=TOTAL + 100)
+    assert "summen av hva om-tallene er 1\u00a0683" in shown and "Kommuner med endret tall" in shown
+    refused = show_what_if(base, justeringer={"Trondhjem": 450})
+    assert "Går ikke" in refused and "Ukjent kommune" in refused

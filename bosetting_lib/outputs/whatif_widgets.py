@@ -44,6 +44,22 @@ def what_if_view(result: WhatIf) -> Html:
     return Html(f"{summary}{notes}<h4>Vektene som ble brukt</h4>{weights}<h4>Kommuner med endret tall</h4>{changed}")
 
 
+def show_what_if(run: RunContext | WhatIfBase, **changes) -> Html:
+    """:func:`what_if` shown as tables, or its refusal as a sentence (no traceback) when the changes cannot be done.
+
+    For typing what-ifs in a notebook cell: ``show_what_if(run, justeringer={"Trondheim": 450})``.
+    """
+    try:
+        return what_if_view(what_if(run, **changes))
+    except WhatIfError as exc:
+        return refusal(exc)
+
+
+def refusal(exc: WhatIfError) -> Html:
+    """A what-if's refusal in words."""
+    return Html(f'<p style="color:#8b0000"><strong>Går ikke:</strong> {esc(exc)}</p>')
+
+
 def what_if_chart(result: WhatIf, largest: int = CHART_BARS) -> bytes | None:
     """A PNG bar chart of the biggest changes per municipality, or None when nothing changed.
 
@@ -107,7 +123,7 @@ class WhatIfPanel:
         try:
             result = what_if(self.base, **self.arguments())
         except WhatIfError as exc:
-            self.output.value = f'<p style="color:#8b0000"><strong>Går ikke:</strong> {esc(exc)}</p>'
+            self.output.value = str(refusal(exc))
             self.chart.layout.display = "none"
             self.table_ms = (time.perf_counter() - started) * 1000
             result = None
