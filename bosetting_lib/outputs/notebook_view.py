@@ -344,4 +344,4 @@ def backtest_view(backtest: pd.DataFrame | None, year: int) -> Html:
         return paragraph(f"Ingen etterprøving: IMDis faktiske anmodning for {year} er ikke i dataene (den kommer "
                          "året etter; kjør med --aar for et tidligere år for å etterprøve).")
     return table(backtest, {"kommunenummer": "Nr.", "kommune": "Kommune", "modell": "Modellen",
-                            "faktisk_anmodet": "IMDis anmodning", "avvik": "Avvik"}, decimals={"avvik": 1})
+                            "faktisk_anmodet": "IMDis anmodning", "avvik": "Avvik"}, change=["avvik"])

@@ -23,8 +23,8 @@ from bosetting_lib.steps.whatif import WhatIf, WhatIfBase, WhatIfError, prepare_
 
 UP, DOWN = "#0b5394", "#b45f06"  # the report's accent colour for more, a warm contrast for fewer
 CHART_BARS = 15
-NO_FRONTEND = ("Hva om-panelet med glidebrytere vises når notatboken kjøres i JupyterLab (`make lab`). Her er "
-               "notatboken kjørt av `bosetting kjor` uten skjerm, så panelet er ikke laget.")
+NO_FRONTEND = ("Hva om-panelet med glidebrytere vises når notatboken kjøres i JupyterLab (make lab). Her er "
+               "notatboken kjørt av «bosetting kjor» uten skjerm, så panelet er ikke laget.")
 
 
 def what_if_view(result: WhatIf) -> Html:
