@@ -185,9 +185,9 @@ def test_adjustments_file_errors_name_row_and_column(run2026, tmp_path, data_cop
 
 def test_what_if_changes_the_numbers_without_writing(run2026):
     before = {p.name: p.stat().st_mtime_ns for p in run2026.processed_dir.iterdir()}
-    result = what_if(run2026, vekter={"befolkning": 0.6})
+    result = what_if(run2026, vekter={"befolkning": 0.6}).table
     assert result["hva_om"].sum() == 1583 and result["forskjell"].abs().sum() > 0
-    same = what_if(run2026)
+    same = what_if(run2026).table
     assert (same["forskjell"] == 0).all()
     assert {p.name: p.stat().st_mtime_ns for p in run2026.processed_dir.iterdir()} == before
 

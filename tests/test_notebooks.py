@@ -9,8 +9,9 @@ from bosetting_lib.config.paths import NOTEBOOK_DIR
 from bosetting_lib.run.pipeline import NOTEBOOKS
 
 RUNNER_PARAMETERS = {"aar", "params_fil", "data_dir", "processed_dir"}
-# Step 01 also learns from the runner that the inputs were already read and checked for this run.
-EXTRA_PARAMETERS = {NOTEBOOKS[0]: {"innlest"}}
+# Step 01 also learns from the runner that the inputs were already read for this run, and step 03 that it runs
+# without a screen (no what-if widgets).
+EXTRA_PARAMETERS = {NOTEBOOKS[0]: {"innlest"}, NOTEBOOKS[2]: {"interaktiv"}}
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)

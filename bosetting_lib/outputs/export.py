@@ -11,6 +11,7 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 from nbconvert import HTMLExporter
+from traitlets.config import Config
 
 from bosetting_lib.config.params import Params
 from bosetting_lib.config.paths import PROJECT_ROOT, DataPaths
@@ -26,6 +27,8 @@ from bosetting_lib.outputs.municipality_info import workbook_sheets
 TEMPLATE_NAME = "bosetting_html"
 # papermill and the kernel put run-specific values (times, ids) into the notebook; none of them may reach the HTML.
 _VOLATILE_METADATA = ("papermill", "execution")
+# Cells of the report notebook meant for the analyst in JupyterLab only (its explanation, Lab's copy of the styles).
+NOTEBOOK_ONLY_TAG = "ikke-i-rapporten"
 # papermill gives the cell it injects a random id; a fixed one keeps reruns byte-identical.
 INJECTED_CELL_ID = "injected-parameters"
 # How folders outside the project are shown in the executed notebooks: by the option that names them.
@@ -56,9 +59,15 @@ def _export_html(notebook_path: Path, title: str, exporter: HTMLExporter) -> str
 
 
 def notebook_to_report_html(notebook_path: Path, title: str) -> str:
-    """Export an executed notebook to self-contained HTML without code or prompts, with lang="nb"."""
+    """Export an executed notebook to self-contained HTML without code or prompts, with lang="nb".
+
+    Cells tagged ``ikke-i-rapporten`` (the notebook's own explanation for the analyst) are left out.
+    """
+    config = Config()
+    config.TagRemovePreprocessor.enabled = True
+    config.TagRemovePreprocessor.remove_cell_tags = {NOTEBOOK_ONLY_TAG}
     exporter = HTMLExporter(template_name=TEMPLATE_NAME, extra_template_basedirs=[str(template_dir())],
-                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True, config=config)
     return _export_html(notebook_path, title, exporter)
 
 

@@ -17,6 +17,10 @@ class Html(str):
     def _repr_html_(self) -> str:
         return str(self)
 
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        # Without this IPython also stores the whole HTML again as the str's repr (text/plain): every section twice.
+        printer.text("<HTML>")
+
 
 def esc(value: object) -> str:
     """Escape any value for HTML text or attribute use."""

@@ -22,6 +22,10 @@ from bosetting_lib.steps.tables import write_json
 
 NOTEBOOKS = ("01_innlesing.ipynb", "02_indikatorer.ipynb", "03_fordeling.ipynb", "04_rapport.ipynb")
 EXECUTION_TIMEOUT_SECONDS = 600
+# Parameters only some notebooks get from the runner: step 01 is told that the inputs are already read (a notebook
+# opened by hand reads them); step 03 that nobody looks at it, so it builds no what-if widgets (no widget state
+# and no random widget ids in the executed notebook).
+NOTEBOOK_PARAMETERS = {NOTEBOOKS[0]: {"innlest": True}, NOTEBOOKS[2]: {"interaktiv": False}}
 
 
 class NotebookFailed(BosettingError):
@@ -138,8 +142,7 @@ def run_pipeline(
                 pm.execute_notebook(
                     str(notebook_dir / name),
                     str(executed),
-                    # Only step 01 is told that the inputs are already read: a notebook opened by hand reads them.
-                    parameters=parameters | ({"innlest": True} if name == NOTEBOOKS[0] else {}),
+                    parameters=parameters | NOTEBOOK_PARAMETERS.get(name, {}),
                     kernel_name="python3",
                     cwd=str(notebook_dir),
                     execution_timeout=timeout,

@@ -3,10 +3,13 @@ unaccompanied minors, scenarios, sensitivity, reference keys and the backtest; r
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
-from bosetting_lib.errors import AllocationError
-from bosetting_lib.model.allocation import apportion, apportion_detailed, apportion_minors
+from bosetting_lib.errors import AllocationError, BosettingError
+from bosetting_lib.formatting import format_int
+from bosetting_lib.model.allocation import Apportionment, apportion, apportion_detailed, apportion_minors
 from bosetting_lib.model.backtest import backtest_summary
 from bosetting_lib.model.history import history_wide, last_request_column
 from bosetting_lib.model.indicators import Inputs
@@ -56,23 +59,94 @@ def read_adjustments(run: RunContext) -> pd.DataFrame:
     return read_adjustments_file(run.data.raw / rel, read_table(run.processed_dir, "kommuner"))
 
 
-def recommend(run: RunContext) -> pd.DataFrame:
-    """The whole allocation step; writes anbefaling.csv and the side tables, returns the recommendation table."""
-    params, out = run.params, run.processed_dir
-    inputs = load_inputs(run)
-    stored = read_key(run)
-    key = stored.key
-    caps, minor_caps = capacity_caps(run, key.index)
-    rules = Rules.from_params(params, caps)
-    detailed = apportion_detailed(key, params.totalt, **rules.kwargs())
-    model = detailed.allocation
-    adjustments = read_adjustments(run)
-    final = apply_adjustments(model, key, adjustments, params.totalt, **rules.kwargs())
+def model_allocation(key: pd.Series, total: int, rules: Rules) -> Apportionment:
+    """The model's numbers: the key rounded to whole persons under the rules, with a status per municipality.
 
-    em_total, em_basis = minors_total(params, inputs)
-    able = minors_able(inputs, key.index, feedback_steers=feedback_steers(run))
-    minors = (apportion_minors(em_total, final, able, capacity=minor_caps, method=params.avrunding)
-              if em_total > 0 else pd.Series(0, index=key.index, dtype="int64"))
+    The one place step 03 turns a key into numbers; the what-if calls it too, so both follow the same model.
+    """
+    return apportion_detailed(key, total, **rules.kwargs())
+
+
+@dataclass
+class AllocationSteps:
+    """Step 03 as notebook 03 runs it, one cell per step: each function below fills in its part and returns it.
+
+    :func:`recommend` runs them all in order; the notebook calls them one by one to show what each step does.
+    """
+
+    run: RunContext
+    inputs: Inputs
+    stored: KeyOnDisk
+    caps: pd.Series | None
+    minor_caps: pd.Series | None
+    rules: Rules
+    detailed: Apportionment | None = None
+    adjustments: pd.DataFrame | None = None
+    final: pd.Series | None = None
+    minors_total: int = 0
+    minors_basis: str = ""
+    able: pd.Series | None = None
+    minors: pd.Series | None = None
+    population: pd.Series | None = None
+    table: pd.DataFrame | None = None
+    reference: pd.DataFrame | None = None
+
+    @property
+    def key(self) -> pd.Series:
+        return self.stored.key
+
+    def need(self, name: str, step: str):
+        """The value a step left, or a Norwegian message saying which step to run first."""
+        value = getattr(self, name)
+        if value is None:
+            raise BosettingError(f"Steget «{step}» er ikke kjørt ennå; kjør cellene i notatbok 03 i rekkefølge.")
+        return value
+
+
+def start(run: RunContext) -> AllocationSteps:
+    """Step 1: the key from step 02, the caps from the feedback round and the rules from the parameters."""
+    stored = read_key(run)
+    caps, minor_caps = capacity_caps(run, stored.key.index)
+    return AllocationSteps(run, load_inputs(run), stored, caps, minor_caps, Rules.from_params(run.params, caps))
+
+
+def round_to_rules(steps: AllocationSteps) -> pd.Series:
+    """Step 2: the key rounded to whole persons (0 or at least the minimum, never above a cap, exact total)."""
+    steps.detailed = model_allocation(steps.key, steps.run.params.totalt, steps.rules)
+    return steps.detailed.allocation
+
+
+def adjust(steps: AllocationSteps) -> pd.Series:
+    """Step 3: the county's own adjustments fixed, the rest of the total re-apportioned under the same rules."""
+    model = steps.need("detailed", "avrunding").allocation
+    steps.adjustments = read_adjustments(steps.run)
+    total = steps.run.params.totalt
+    steps.final = apply_adjustments(model, steps.key, steps.adjustments, total, **steps.rules.kwargs())
+    if int(steps.final.sum()) != total:
+        raise AllocationError(f"Etter justeringene er summen {format_int(steps.final.sum())}, ikke totaltallet "
+                              f"{format_int(total)}; se over justeringsfilen.")
+    return steps.final
+
+
+def distribute_minors(steps: AllocationSteps) -> pd.Series:
+    """Step 4: the unaccompanied minors, placed inside the numbers of those able to take them."""
+    run, final = steps.run, steps.need("final", "justeringer")
+    steps.minors_total, steps.minors_basis = minors_total(run.params, steps.inputs)
+    steps.able = minors_able(steps.inputs, steps.key.index, feedback_steers=feedback_steers(run))
+    steps.minors = (apportion_minors(steps.minors_total, final, steps.able, capacity=steps.minor_caps,
+                                     method=run.params.avrunding)
+                    if steps.minors_total > 0 else pd.Series(0, index=steps.key.index, dtype="int64"))
+    return steps.minors
+
+
+def result(steps: AllocationSteps) -> pd.DataFrame:
+    """Step 5: the recommendation table with history and the reason line per municipality; writes anbefaling,
+    the criteria's contributions (bidrag) and the minors' total."""
+    run, stored, key = steps.run, steps.stored, steps.key
+    params, out, inputs = run.params, run.processed_dir, steps.inputs
+    detailed, final = steps.need("detailed", "avrunding"), steps.need("final", "justeringer")
+    minors = steps.need("minors", "enslige mindreårige")
+    model, adjustments = detailed.allocation, steps.adjustments
 
     population = inputs.population.loc[
         (inputs.population["variabel"] == "folketall") & (inputs.population["aar"] == params.aar - 1)
@@ -91,7 +165,7 @@ def recommend(run: RunContext) -> pd.DataFrame:
     table["justering_besluttet_av"] = adj["besluttet_av"].reindex(table.index)
     table["anbefaling"] = final
     table["herav_em"] = minors.reindex(table.index).astype("int64")
-    table["kan_ta_em"] = able
+    table["kan_ta_em"] = steps.able
     last = last_request_column(table.columns, params.aar)
     if last:
         table["endring_fra_anmodning"] = (table["anbefaling"] - table[last]).astype("Int64")
@@ -105,15 +179,52 @@ def recommend(run: RunContext) -> pd.DataFrame:
 
     contrib = criterion_contributions(stored.shares, pd.Series(stored.weights), final.reindex(stored.shares.index))
     write_table(out, "bidrag", contrib)
-    write_document(out, "enslige_mindreaarige", {"enslige_mindreaarige_totalt": em_total, "grunnlag": em_basis})
-    write_table(out, "scenarier", scenario_table(run, key, caps))
+    write_document(out, "enslige_mindreaarige", {"enslige_mindreaarige_totalt": steps.minors_total,
+                                                 "grunnlag": steps.minors_basis})
+    steps.population, steps.table = population, table
+    return table
+
+
+def write_scenarios(steps: AllocationSteps) -> pd.DataFrame:
+    """The allocation under each county total in the parameters; writes scenarier."""
+    frame = scenario_table(steps.run, steps.key, steps.caps)
+    write_table(steps.run.processed_dir, "scenarier", frame)
+    return frame
+
+
+def write_sensitivity(steps: AllocationSteps) -> pd.DataFrame:
+    """How much the numbers move when the weights vary around the chosen ones; writes usikkerhet."""
+    params, stored = steps.run.params, steps.stored
     sens = run_sensitivity(stored.shares, pd.Series(stored.weights), params.totalt, n_draws=params.usikkerhet_trekk,
                            concentration=params.usikkerhet_konsentrasjon, seed=params.usikkerhet_startverdi,
-                           **rules.kwargs())
-    write_table(out, "usikkerhet", sens)
-    reference = reference_keys(run, inputs, table)
-    write_table(out, "referansenokler", reference)
-    backtest(run, table, stored, population, reference)
+                           **steps.rules.kwargs())
+    write_table(steps.run.processed_dir, "usikkerhet", sens)
+    return sens
+
+
+def write_reference_keys(steps: AllocationSteps) -> pd.DataFrame:
+    """The reference keys beside the recommendation; writes referansenokler."""
+    steps.reference = reference_keys(steps.run, steps.inputs, steps.need("table", "resultat"))
+    write_table(steps.run.processed_dir, "referansenokler", steps.reference)
+    return steps.reference
+
+
+def write_backtest(steps: AllocationSteps) -> pd.DataFrame | None:
+    """Against IMDi's actual request when it is in the data (None otherwise); writes backtest."""
+    return backtest(steps.run, steps.need("table", "resultat"), steps.stored, steps.population, steps.reference)
+
+
+def recommend(run: RunContext) -> pd.DataFrame:
+    """The whole allocation step; writes anbefaling.csv and the side tables, returns the recommendation table."""
+    steps = start(run)
+    round_to_rules(steps)
+    adjust(steps)
+    distribute_minors(steps)
+    table = result(steps)
+    write_scenarios(steps)
+    write_sensitivity(steps)
+    write_reference_keys(steps)
+    write_backtest(steps)
     return table
 
 
