@@ -12,7 +12,6 @@ import io
 import time
 from dataclasses import dataclass, field
 
-import pandas as pd
 from matplotlib.figure import Figure
 
 from bosetting_lib.formatting import format_int
