@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -38,6 +39,7 @@ def read_compiled_indicator(
     known = set(register.municipalities(structure_year)["kommunenummer"])
     names = register.municipalities(structure_year).set_index("kommunenummer")["kommune"]
     parts = []
+    cells = []  # where each value stood, for the plausibility checks
     for index, row in frame.iterrows():
         line = index + 2  # header is row 1
         code = row["kommunenummer"].strip()
@@ -67,10 +69,16 @@ def read_compiled_indicator(
                 except ValueError:
                     problems.append(Problem(file, expected="et tall", found=row[source], row=line, column=source))
                     continue
+                if not math.isfinite(value):  # float() reads "inf" and "nan"; neither is a figure
+                    problems.append(Problem(file, expected="et tall (ikke «inf» eller «nan»; la cellen stå tom når "
+                                            "tallet mangler)", found=row[source], row=line, column=source))
+                    continue
                 if value < 0:
                     problems.append(Problem(file, expected="et tall ≥ 0", found=row[source], row=line, column=source))
                     continue
             parts.append((code, names[code], year, variable, value, status))
+            if status is pd.NA:
+                cells.append((code, year, variable, line, source, value))
     if problems:
         raise InputError(problems)
     tidy = pd.DataFrame(parts, columns=["kommunenummer", "kommune", "aar", "variabel", "verdi", "status"])
@@ -81,4 +89,5 @@ def read_compiled_indicator(
     if duplicated.any():
         first = tidy.loc[duplicated].iloc[0]
         raise InputError(Problem(file, expected="én rad per kommune og år", found=f"{first['kommunenummer']} {first['aar']} flere ganger", column="kommunenummer"))
+    tidy.attrs = {"source": file, "value_cells": tuple(cells)}
     return tidy

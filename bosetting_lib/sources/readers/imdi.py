@@ -217,7 +217,9 @@ def read_imdi_table(
     ]
     county_total = {var: cell.value for var, (cell, _, _) in totals.items()}
     attrs: dict[str, Any] = {"county_total": county_total, "county": register.county_name(county_no, year),
-                             "tables": tuple(t.label for t in tables)}
+                             "tables": tuple(t.label for t in tables),
+                             # a copy cut inside the last number ends without a newline (see sources/plausibility.py)
+                             "final_newline": kind != "csv" or data.rstrip(b" \t\x00").endswith((b"\n", b"\r"))}
     if target_county is not None:
         attrs["target_county"] = register.county_name(target_county, target_year)
     return build_tidy(
