@@ -10,8 +10,8 @@ generous on purpose: a real figure should never need an override, an impossible 
 * **Documented range.** Centrality class 1–6 (a whole class), shares in per cent 0–100 (immigrant share,
   unemployment rate), GP reserve capacity 0–1000 (an index where 100 = lists full).
 * **The municipality's other years.** Population is a stock: a value more than 50 % above or below the median of
-  the municipality's other years is refused (real yearly changes are a few per cent; 786 000 for 786, or 19 for
-  1 937, are not). IMDi's figures are flows that legitimately swing (2022), so only a value more than ten times the
+  the municipality's years is refused (real yearly changes are a few per cent; 786 000 for 786, or 19 for 1 937, are
+  not). IMDi's figures are flows that legitimately swing (2022), so only a value more than ten times the
   municipality's highest other year, and more than 100 persons above it, is refused (99 999 for 470; a village
   that took 55 in 2022 and 5 in 2025 is real).
 * **Its size.** More persons requested, decided or settled in one year than 10 % of the municipality's
@@ -54,7 +54,7 @@ RANGES: dict[str, tuple[float, float, bool, str]] = {
     "helt_ledige_prosent": (0, 100, False, "en andel i prosent (0–100)"),
     "lege_reservekapasitet": (0, 1000, False, "en reservekapasitet 0–1000 (indeks der 100 = fulle lister)"),
 }
-STOCK_CHANGE = 0.5  # population: at most 50 % from the median of the municipality's other years
+STOCK_CHANGE = 0.5  # population: at most 50 % from the median of the municipality's years
 FLOW_FACTOR = 10.0  # IMDi figures: at most ten times the municipality's highest other year …
 FLOW_SLACK = 100.0  # … and more than 100 persons above it
 SHARE_OF_POPULATION = 0.10  # persons in one year: at most 10 % of the inhabitants …
@@ -260,7 +260,12 @@ def check_years(tidy: pd.DataFrame, *, file: str, collector: _Collector | None =
                 continue
             shown = ", ".join(f"{y}: {_number(v)}" for y, v in others[-4:])
             if variable == "folketall":
-                median = float(pd.Series([v for _, v in others]).median())
+                # The median of all the years, this one included, so one wrong year does not make the others look
+                # wrong; with two years only the later one is doubted (the earlier figure was used last year).
+                finite = [v for v in values if math.isfinite(v)]
+                median = float(pd.Series(finite).median()) if len(finite) > 2 else others[0][1]
+                if len(finite) == 2 and year < others[0][0]:
+                    continue
                 if median > 0 and abs(value / median - 1) > STOCK_CHANGE:
                     c.add(code, year, variable, value,
                           f"et folketall på linje med kommunens andre år ({shown}); {_number(value)} er "
