@@ -6,7 +6,8 @@ from __future__ import annotations
 import pandas as pd
 
 from bosetting_lib.errors import AllocationError
-from bosetting_lib.model.allocation import apportion, apportion_detailed, apportion_minors
+from bosetting_lib.config.params import Params
+from bosetting_lib.model.allocation import Apportionment, apportion, apportion_detailed, apportion_minors
 from bosetting_lib.model.backtest import backtest_summary
 from bosetting_lib.model.history import history_wide, last_request_column
 from bosetting_lib.model.indicators import Inputs
@@ -56,6 +57,26 @@ def read_adjustments(run: RunContext) -> pd.DataFrame:
     return read_adjustments_file(run.data.raw / rel, read_table(run.processed_dir, "kommuner"))
 
 
+def allocate_model(params: Params, key: pd.Series, caps: pd.Series | None,
+                   adjustments: pd.DataFrame) -> tuple[Rules, Apportionment, pd.Series]:
+    """The rules, the model's allocation and the numbers after the county's adjustments: the step's model, shared with
+    validation's dry run (so a run that passes validation cannot fail here on its inputs)."""
+    rules = Rules.from_params(params, caps)
+    detailed = apportion_detailed(key, params.totalt, **rules.kwargs())
+    final = apply_adjustments(detailed.allocation, key, adjustments, params.totalt, **rules.kwargs())
+    return rules, detailed, final
+
+
+def allocate_minors(params: Params, inputs: Inputs, final: pd.Series, minor_caps: pd.Series | None, *,
+                    steers: bool) -> tuple[int, str, pd.Series]:
+    """The unaccompanied minors' total, its basis, and their split inside the final numbers."""
+    em_total, em_basis = minors_total(params, inputs)
+    able = minors_able(inputs, final.index, feedback_steers=steers)
+    minors = (apportion_minors(em_total, final, able, capacity=minor_caps, method=params.avrunding)
+              if em_total > 0 else pd.Series(0, index=final.index, dtype="int64"))
+    return em_total, em_basis, minors
+
+
 def recommend(run: RunContext) -> pd.DataFrame:
     """The whole allocation step; writes anbefaling.csv and the side tables, returns the recommendation table."""
     params, out = run.params, run.processed_dir
@@ -63,16 +84,10 @@ def recommend(run: RunContext) -> pd.DataFrame:
     stored = read_key(run)
     key = stored.key
     caps, minor_caps = capacity_caps(run, key.index)
-    rules = Rules.from_params(params, caps)
-    detailed = apportion_detailed(key, params.totalt, **rules.kwargs())
-    model = detailed.allocation
     adjustments = read_adjustments(run)
-    final = apply_adjustments(model, key, adjustments, params.totalt, **rules.kwargs())
-
-    em_total, em_basis = minors_total(params, inputs)
-    able = minors_able(inputs, key.index, feedback_steers=feedback_steers(run))
-    minors = (apportion_minors(em_total, final, able, capacity=minor_caps, method=params.avrunding)
-              if em_total > 0 else pd.Series(0, index=key.index, dtype="int64"))
+    rules, detailed, final = allocate_model(params, key, caps, adjustments)
+    model = detailed.allocation
+    em_total, em_basis, minors = allocate_minors(params, inputs, final, minor_caps, steers=feedback_steers(run))
 
     population = inputs.population.loc[
         (inputs.population["variabel"] == "folketall") & (inputs.population["aar"] == params.aar - 1)
