@@ -336,8 +336,9 @@ def _run(year, params_file, data_paths, out_root, notebook_dir, progress, timeou
                     execution_timeout=timeout,
                     progress_bar=False,
                     log_output=False,
-                    # The kernel warns that it talks over TCP on localhost; harmless, and noise for the analyst.
-                    extra_arguments=["--log-level=ERROR"],
+                    # The kernel warns that it talks over TCP on localhost, and logs its sockets closing when a run is
+                    # interrupted; both harmless noise for the analyst (a failing cell is reported from the notebook).
+                    extra_arguments=["--log-level=CRITICAL"],
                 )
             except PapermillExecutionError as exc:
                 failed_dir = final_out / "failed"

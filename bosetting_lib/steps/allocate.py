@@ -68,13 +68,13 @@ def allocate_model(params: Params, key: pd.Series, caps: pd.Series | None,
 
 
 def allocate_minors(params: Params, inputs: Inputs, final: pd.Series, minor_caps: pd.Series | None, *,
-                    steers: bool) -> tuple[int, str, pd.Series]:
-    """The unaccompanied minors' total, its basis, and their split inside the final numbers."""
+                    steers: bool) -> tuple[int, str, pd.Series, pd.Series]:
+    """The unaccompanied minors' total, its basis, their split inside the final numbers, and who can take them."""
     em_total, em_basis = minors_total(params, inputs)
     able = minors_able(inputs, final.index, feedback_steers=steers)
     minors = (apportion_minors(em_total, final, able, capacity=minor_caps, method=params.avrunding)
               if em_total > 0 else pd.Series(0, index=final.index, dtype="int64"))
-    return em_total, em_basis, minors
+    return em_total, em_basis, minors, able
 
 
 def recommend(run: RunContext) -> pd.DataFrame:
@@ -87,7 +87,7 @@ def recommend(run: RunContext) -> pd.DataFrame:
     adjustments = read_adjustments(run)
     rules, detailed, final = allocate_model(params, key, caps, adjustments)
     model = detailed.allocation
-    em_total, em_basis, minors = allocate_minors(params, inputs, final, minor_caps, steers=feedback_steers(run))
+    em_total, em_basis, minors, able = allocate_minors(params, inputs, final, minor_caps, steers=feedback_steers(run))
 
     population = inputs.population.loc[
         (inputs.population["variabel"] == "folketall") & (inputs.population["aar"] == params.aar - 1)
