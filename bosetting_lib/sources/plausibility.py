@@ -410,6 +410,24 @@ def check_table(tidy: pd.DataFrame, *, file: str, population: pd.DataFrame | Non
     return c.deviations()
 
 
+def repeated_tables(tables: list[tuple[str, int, pd.DataFrame]], *, minimum_cells: int = 10) -> list[Problem]:
+    """Tables of different years (file, year, tidy) holding exactly the same figures: last year's file saved under
+    this year's name. IMDi's figures for a whole county never repeat from one year to the next."""
+    problems = []
+    seen: list[tuple[str, int, dict]] = []
+    for file, year, tidy in tables:
+        valued = _valued(_bare(tidy))
+        cells = {(c, v): float(x) for c, v, x in zip(valued["kommunenummer"], valued["variabel"], valued["verdi"])}
+        for other_file, other_year, other in seen:
+            if other_year != year and len(cells) >= minimum_cells and cells == other:
+                problems.append(Problem(
+                    file, expected=f"IMDis tall for {year}, ikke de samme tallene som i {Path(other_file).name} for "
+                    f"{other_year} (alle {len(cells)} tallene er like); er fjorårets fil lagret under nytt navn? Last ned "
+                    f"tabellen for {year} på nytt", found=f"samme tall som {other_year}"))
+        seen.append((file, year, cells))
+    return problems
+
+
 def parse_overrides(raw: Iterable[dict]) -> list[Override]:
     """The validated ``godta_avvik`` entries of the parameters (see config/params.py) as overrides."""
     return [Override(fil=str(item["fil"]), kommunenummer=str(item["kommunenummer"]),

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from bosetting_lib.sources.county_check import check_county_against_register
-from bosetting_lib.sources.plausibility import CELL_ATTRS, apply_overrides, check_table, parse_overrides
+from bosetting_lib.sources.plausibility import CELL_ATTRS, apply_overrides, check_table, parse_overrides, repeated_tables
 from bosetting_lib.steps.context import RunContext
 from bosetting_lib.steps.tables import read_document, read_table, write_document, write_table
 from bosetting_lib.errors import InputError, Problem
@@ -176,6 +176,8 @@ def _plausibility(params: Params, population: pd.DataFrame, settlement_parts: li
                                   population=population)
     found, accepted = apply_overrides(deviations, parse_overrides(params.godta_avvik))
     problems.extend(found)
+    problems.extend(repeated_tables([(p.attrs.get("source", ""), int(p["aar"].iloc[0]), p)
+                                     for p in settlement_parts if not p.empty]))
     return accepted
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from bosetting_lib.errors import InputError, Problem
+from bosetting_lib.sources.cells import binary_kind
 
 # A note column saying the cell was suppressed ("Prikket (<5)") turns an empty value into the symbol ":".
 _SUPPRESSED_MARKERS = ("prikket", "anonymis", "<5")
@@ -25,6 +26,9 @@ def read_compiled_indicator(
 ) -> pd.DataFrame:
     """Read ``variables`` (source column -> variable name) into the tidy table; codes are checked against the register."""
     file = str(path)
+    if (kind := binary_kind(Path(path).read_bytes()[:8])) is not None:
+        raise InputError(Problem(file, expected=f"en CSV-fil i UTF-8 med kommunenummer; dette er {kind} med feil "
+                                 "filnavn. Lagre den som CSV (UTF-8), eller hent CSV-filen på nytt", found=kind, row=1))
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:

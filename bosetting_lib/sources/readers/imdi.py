@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import functools
 import re
 from dataclasses import dataclass
@@ -452,7 +454,8 @@ def _xlsx_tables(path: Path, file: str, sheet: str | None) -> tuple[list[RawTabl
     import openpyxl
 
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        # from the bytes, so a workbook saved with a .csv name (Excel's «Lagre som» on a Friday) is read as what it is
+        wb = openpyxl.load_workbook(io.BytesIO(Path(path).read_bytes()), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several types for damaged files
         return [], [Problem(file, expected="en lesbar xlsx-fil", found=f"{type(exc).__name__}: {exc}")]
     try:
