@@ -20,7 +20,7 @@ from bosetting_lib.config.params import load_params
 from bosetting_lib.config.paths import NOTEBOOK_DIR, data_paths_for, output_root_for
 from bosetting_lib.run.counties import resolve_county_params
 from bosetting_lib.run.validate import read_and_check
-from bosetting_lib.sources.register import Register
+from bosetting_lib.sources.register import Register, UnknownCountyError
 from bosetting_lib.sources.freshness import write_warnings
 from bosetting_lib.sources.provenance import build_manifest
 from bosetting_lib.steps.ingest import write_ingest
@@ -263,7 +263,10 @@ def county_number(year: int, county: str, params_file: Path | str | None, data_p
     text = str(county).strip()
     base = load_params(params_file, year=year)
     register = Register.load(data_paths.raw / base.inndata_register)
-    return register.county_number(text.zfill(2) if text.isdigit() else text, year)
+    try:
+        return register.county_number(text.zfill(2) if text.isdigit() else text, year)
+    except UnknownCountyError as exc:
+        raise BosettingError(f"Ukjent fylke i --fylke: {exc}") from exc
 
 
 def _run(year, params_file, data_paths, out_root, notebook_dir, progress, timeout, county, trial,
