@@ -166,7 +166,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 print(f"  {county}: {message}", file=sys.stderr)
             return 1
         return 0
-    county = args.fylke.strip().zfill(2) if args.fylke else None
+    county = args.fylke or None  # a number or a name; run_pipeline resolves it through the register
     result = run_pipeline(args.year, params_file=args.params, data_dir=args.data_dir, out_dir=args.out,
                           timeout=args.timeout, county=county, trial=args.proeve)
     print(f"Ferdig. Rapporten ligger i {result.report}")
@@ -177,11 +177,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from bosetting_lib.config.params import load_params  # deferred: pandas and the register load only when used
-    from bosetting_lib.config.paths import DataPaths  # deferred: as above
+    from bosetting_lib.config.paths import data_paths_for  # deferred: as above
     from bosetting_lib.run.validate import validate_inputs  # deferred: as above
 
+    data_paths = data_paths_for(args.data_dir)
     params = load_params(args.params, year=args.year)
-    data_paths = DataPaths(args.data_dir.resolve()) if args.data_dir else DataPaths()
     warnings: list | None = [] if args.proeve else None
     summary = validate_inputs(params, data_paths, warnings)
     if warnings:
@@ -245,7 +245,25 @@ def main(argv: list[str] | None = None) -> int:
         return commands[args.command](args)
     except BosettingError as exc:
         print(f"FEIL: {exc}", file=sys.stderr)
+        return getattr(exc, "exit_status", 1)
+    except KeyboardInterrupt:
+        print("FEIL: Avbrutt (Ctrl+C). Ingenting er publisert.", file=sys.stderr)
+        return 130
+    except OSError as exc:
+        # A foreseeable file-system fault (a read-only folder, a file open in another program, a path that is a
+        # file): a message naming the path, never a traceback.
+        print(f"FEIL: {_os_error_text(exc)}", file=sys.stderr)
         return 1
+
+
+def _os_error_text(exc: OSError) -> str:
+    where = exc.filename or "(ukjent sti)"
+    other = f" → «{exc.filename2}»" if getattr(exc, "filename2", None) else ""
+    why = {PermissionError: "ingen tilgang (skrivebeskyttet mappe, eller en fil som er åpen i et annet program?)",
+           FileNotFoundError: "finnes ikke", NotADirectoryError: "er en fil, ikke en mappe",
+           IsADirectoryError: "er en mappe, ikke en fil", FileExistsError: "finnes fra før"}.get(
+        type(exc), exc.strerror or exc.__class__.__name__)
+    return f"Filsystemet sier nei for «{where}»{other}: {why}. Sjekk stien og tilgangen, og prøv igjen."
 
 
 if __name__ == "__main__":

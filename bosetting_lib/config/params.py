@@ -45,6 +45,7 @@ _TOP_LEVEL: dict[str, tuple[type, ...]] = {
     "nasjonalt": (dict,),
     "maks_alder_indikatorer": (int,),
     "rapport": (dict,),
+    "godta_avvik": (list,),
 }
 _REQUIRED = ("aar", "fylkesnummer", "totalt", "minstetall", "inndata", "kriterier")
 _INPUT_KEYS: dict[str, tuple[type, ...]] = {
@@ -69,6 +70,10 @@ _FEEDBACK_KEYS: dict[str, tuple[type, ...]] = {"frist": (dt.date,), "kontakt": (
 # Who sends the report, its date and how final it is; shown on the first screen and in the workbook.
 _REPORT_KEYS: dict[str, tuple[type, ...]] = {"status": (str,), "dato": (dt.date, type(None)), "avsender": (str, type(None))}
 REPORT_STATUSES = ("utkast", "endelig")
+# An accepted implausible figure (see sources/plausibility.py): which cell, and why it is right after all.
+_OVERRIDE_KEYS: dict[str, tuple[type, ...]] = {
+    "fil": (str,), "kommunenummer": (str,), "kolonne": (str,), "aar": (int,), "begrunnelse": (str,),
+}
 _CRITERION_KEYS: dict[str, tuple[type, ...]] = {
     "id": (str,),
     "navn": (str,),
@@ -126,6 +131,8 @@ class Params:
     rapport_avsender: str | None = None
     inndata_valgfrie: dict[str, str] = field(default_factory=dict)
     maks_alder_indikatorer: int | None = None  # years; older indicators stop validate/run (see freshness.py)
+    # accepted implausible figures: dicts with fil, kommunenummer, begrunnelse and optionally kolonne, aar
+    godta_avvik: tuple[dict[str, Any], ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def weights(self) -> dict[str, float]:
@@ -278,6 +285,39 @@ def _indicator_problem(file: str, value: str, name: str) -> Problem:
                    column=name)
 
 
+def _overrides(raw: Any, file: str, problems: list[Problem], written: dict[str, str]) -> tuple[dict[str, Any], ...]:
+    """``godta_avvik``: each entry names a file, a municipality (and optionally a column or variable and a year) and
+    says why the figure the plausibility checks doubt is right after all."""
+    if not isinstance(raw, list):
+        return ()
+    out = []
+    for i, item in enumerate(raw):
+        prefix = f"godta_avvik[{i}]"
+        if not isinstance(item, dict):
+            problems.append(Problem(file, expected="en gruppe med fil, kommunenummer, kolonne eller aar, og begrunnelse",
+                                    found=repr(item), column=prefix))
+            continue
+        before = len(problems)
+        _check_keys(item, _OVERRIDE_KEYS, prefix + ".", file, problems, written)
+        for key in ("fil", "kommunenummer", "begrunnelse"):
+            if key not in item:
+                problems.append(Problem(file, expected="parameteren er påkrevd", found="mangler", column=f"{prefix}.{key}"))
+        code = item.get("kommunenummer")
+        if isinstance(code, str) and not _CODE.match(code):
+            problems.append(Problem(file, expected='kommunenummer med fire sifre i anførselstegn, f.eks. "5001"',
+                                    found=code, column=f"{prefix}.kommunenummer"))
+        reason = item.get("begrunnelse")
+        if isinstance(reason, str) and len(reason.split()) < 2:
+            problems.append(Problem(file, expected="en begrunnelse med noen ord om hvorfor tallet er riktig",
+                                    found=reason, column=f"{prefix}.begrunnelse"))
+        if "kolonne" not in item and "aar" not in item:
+            problems.append(Problem(file, expected="kolonne (eller variabel) eller aar, så avviket ikke godtar mer enn "
+                                    "det ene tallet", found="ingen av dem", column=prefix))
+        if len(problems) == before:
+            out.append(dict(item))
+    return tuple(out)
+
+
 def load_params(path: Path | str | None = None, *, year: int | None = None, allow_missing_total: bool = False) -> Params:
     """Read and validate a parameter file; raise ParameterError listing every problem.
 
@@ -387,6 +427,8 @@ def load_params(path: Path | str | None = None, *, year: int | None = None, allo
         problems.append(Problem(file, expected="en dato ÅÅÅÅ-MM-DD når rapporten er endelig", found="mangler",
                                 column="rapport.dato"))
 
+    overrides = _overrides(data.get("godta_avvik"), file, problems, written)
+
     criteria: list[Criterion] = []
     raw_criteria = data.get("kriterier") if isinstance(data.get("kriterier"), list) else []
     for i, item in enumerate(raw_criteria):
@@ -447,5 +489,6 @@ def load_params(path: Path | str | None = None, *, year: int | None = None, allo
         rapport_avsender=report.get("avsender"),
         inndata_valgfrie={k: v for k, v in sorted(inputs.items()) if k not in ("register", "imdi", "folketall")},
         maks_alder_indikatorer=data.get("maks_alder_indikatorer"),
+        godta_avvik=overrides,
         raw=data,
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
+import urllib.parse
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
@@ -127,8 +129,24 @@ def portable_replacements(
     pairs: dict[str, str] = {}
     for path in paths:
         for variant in {path, path.resolve()}:
-            pairs.setdefault(str(variant), shown(path))
+            for text in _spellings(str(variant)):
+                pairs.setdefault(text, shown(path))
     return sorted(pairs.items(), key=lambda kv: -len(kv[0]))
+
+
+def _spellings(path: str) -> list[str]:
+    """The ways an absolute path can be written into a notebook: as is, in both Unicode normal forms (macOS gives
+    «å» decomposed), JSON-escaped (``\\u00e5``, as ``json.dumps`` writes it), as a Python literal (``\\xe5``, as
+    papermill writes the injected parameters) and URL-encoded (``%C3%A5``, in links)."""
+    out = []
+    for form in dict.fromkeys((path, unicodedata.normalize("NFC", path), unicodedata.normalize("NFD", path))):
+        out.append(form)
+        out.append(json.dumps(form)[1:-1])
+        out.append(ascii(form)[1:-1])  # papermill injects parameters as Python literals: «\\xe6» for «æ»
+        out.append(repr(form)[1:-1])
+        out.append(form.encode("ascii", "backslashreplace").decode("ascii"))
+        out.append(urllib.parse.quote(form))
+    return list(dict.fromkeys(t for t in out if t))
 
 
 def _replace_paths(value: object, pattern: re.Pattern[str], table: dict[str, str]) -> object:

@@ -176,6 +176,7 @@ def title_block(data: ReportData) -> Html:
             + "".join(f"<li>{esc(w)}</li>" for w in trial) + "</ul></div>")
     parts.append('<dl class="metadata">' + "".join(f"<div><dt>{esc(k)}</dt><dd>{esc(v)}</dd></div>" for k, v in meta.rows())
                  + "</dl>")
+    parts.append(accepted_deviations(data))
     if data.is_backtest:
         summary = data.backtest_summary or {}
         parts.append(
@@ -206,6 +207,19 @@ def title_block(data: ReportData) -> Html:
     parts.append(heading(2, "Det viktigste", "viktigste"))
     parts.append(bullet_list(key_messages(data)))
     return Html("".join(parts))
+
+
+def accepted_deviations(data: ReportData) -> Html:
+    """The implausible figures the parameters accept (``godta_avvik``), each with the county's reason, on the first
+    screen: a reader should see that a figure the checks doubted was kept on purpose."""
+    rows = (read_document(data.run.processed_dir, "innlesing") or {}).get("godtatte_avvik") or []
+    if not rows:
+        return Html("")
+    items = "".join(
+        f"<li>{esc(r['kommunenummer'])} {esc(r['kommune'])}, {esc(r['variabel'])} {esc(r['aar'])} = {esc(r['verdi'])} "
+        f"({esc(r['fil'])}): {esc(r['hvorfor'])}. <em>Godtatt fordi:</em> {esc(r['begrunnelse'])}</li>" for r in rows)
+    return Html('<div class="banner" role="note"><strong>Tall som er godtatt selv om kontrollen tvilte på dem</strong>'
+                f"Parameterfilen godtar {_count_word(len(rows)).lower()} avvik (godta_avvik):<ul>{items}</ul></div>")
 
 
 def _count_word(n: int) -> str:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import signal
 import tempfile
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,9 +17,10 @@ import nbformat
 
 from bosetting_lib.errors import BosettingError
 from bosetting_lib.config.params import load_params
-from bosetting_lib.config.paths import NOTEBOOK_DIR, DataPaths, default_output_dir
+from bosetting_lib.config.paths import NOTEBOOK_DIR, data_paths_for, output_root_for
 from bosetting_lib.run.counties import resolve_county_params
 from bosetting_lib.run.validate import read_and_check
+from bosetting_lib.sources.register import Register, UnknownCountyError
 from bosetting_lib.sources.freshness import write_warnings
 from bosetting_lib.sources.provenance import build_manifest
 from bosetting_lib.steps.ingest import write_ingest
@@ -53,17 +59,177 @@ def _failed_cell(notebook_path: Path) -> str:
     return "ukjent celle"
 
 
-def _replace_dir(staged: Path, final: Path) -> None:
-    """Move a staged folder into place, replacing the old one only once the new one is complete."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    old = final.with_name(final.name + ".old")
-    if old.exists():
-        shutil.rmtree(old)
-    if final.exists():
-        final.rename(old)
-    shutil.move(str(staged), str(final))
-    if old.exists():
-        shutil.rmtree(old)
+STAGING_PREFIX = ".kjoring-"  # a run's staging folder in the output folder: <ut>/.kjoring-<år>-<fylke>-XXXX
+ASIDE_MARK = ".forrige-"  # a published folder moved aside during the swap: <mappe>.forrige-<pid>
+PID_FILE = ".pid"
+STALE_SECONDS = 600  # a staging folder without a pid file is someone's only if younger than this
+
+
+class RunInterrupted(BosettingError):
+    """The run was stopped by SIGINT (Ctrl+C) or SIGTERM; the staging folder is removed and nothing is published."""
+
+    def __init__(self, signum: int):
+        self.signum = signum
+        self.exit_status = 128 + signum
+        name = signal.Signals(signum).name
+        super().__init__(f"Kjøringen ble avbrutt ({name}). Ingenting er publisert: forrige rapport og data/processed "
+                         "står som før, og den midlertidige mappen er fjernet.")
+
+
+class PublishError(BosettingError):
+    """The finished run could not be put in place; everything is rolled back to the previous run."""
+
+
+class _Signals:
+    """SIGINT and SIGTERM raise :class:`RunInterrupted` in the main thread, so ``finally`` removes the staging folder.
+
+    Inside :meth:`critical` (the swap of the published folders) a signal is held until the swap is complete or
+    rolled back, so a kill never leaves a year half published.
+    """
+
+    def __init__(self) -> None:
+        self.held: int | None = None
+        self.in_critical = False
+
+    def _handle(self, signum: int, frame) -> None:  # noqa: ANN001 - signal handler signature
+        if self.in_critical:
+            self.held = signum
+            return
+        raise RunInterrupted(signum)
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield  # signals are delivered to the main thread only; a worker thread cannot install handlers
+            return
+        previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+        for s in previous:
+            signal.signal(s, self._handle)
+        try:
+            yield
+        finally:
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+
+    @contextlib.contextmanager
+    def critical(self) -> Iterator[None]:
+        self.in_critical = True
+        try:
+            yield
+        finally:
+            self.in_critical = False
+        if self.held is not None:
+            held, self.held = self.held, None
+            raise RunInterrupted(held)
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this id runs (on Windows, where signal 0 would stop it, assume it does)."""
+    if os.name == "nt":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _owner(folder: Path) -> int | None:
+    try:
+        return int((folder / PID_FILE).read_text(encoding="utf-8").strip())
+    except (OSError, ValueError):
+        return None
+
+
+def clean_stale(out_root: Path, finals: list[Path]) -> list[Path]:
+    """Remove what killed runs left behind, and return it: staging folders (``.kjoring-*``, which may hold the
+    municipalities' contact details) whose run no longer exists, and published folders moved aside during a swap
+    (``<mappe>.forrige-<pid>``), put back when the swap never completed or removed when it did."""
+    removed = []
+    for folder in sorted(out_root.glob(STAGING_PREFIX + "*")) if out_root.is_dir() else []:
+        pid = _owner(folder)
+        if pid == os.getpid():
+            continue
+        age = time.time() - folder.stat().st_mtime
+        if (pid is not None and not _alive(pid)) or (pid is None and age > STALE_SECONDS) \
+                or (pid is not None and os.name == "nt" and age > 24 * 3600):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    for final in finals:
+        if not final.parent.is_dir():
+            continue
+        for aside in sorted(final.parent.glob(final.name + ASIDE_MARK + "*")):
+            try:
+                pid = int(aside.name.rsplit(ASIDE_MARK, 1)[1])
+            except ValueError:
+                continue
+            if pid == os.getpid() or _alive(pid):
+                continue
+            if final.exists():
+                shutil.rmtree(aside, ignore_errors=True)
+            else:
+                aside.rename(final)  # the swap was cut between moving the old one aside and the new one in
+            removed.append(aside)
+    return removed
+
+
+def _fs_message(exc: OSError, doing: str) -> str:
+    where = exc.filename or ""
+    why = {PermissionError: "ingen tilgang (er mappen skrivebeskyttet, eller er en fil i den åpen i et annet program, "
+                            "f.eks. Excel?)",
+           FileNotFoundError: "finnes ikke", NotADirectoryError: "er en fil, ikke en mappe",
+           FileExistsError: "finnes fra før som en fil"}.get(type(exc), exc.strerror or str(exc))
+    return f"Kunne ikke {doing}: «{where}» {why}."
+
+
+def publish(pairs: list[tuple[Path, Path]], signals: _Signals | None = None) -> None:
+    """Put every staged folder in place of its final folder, all or none.
+
+    The old folders are first moved aside (a rename), then the new ones moved in; if any step fails (a file open in
+    Excel on Windows makes a folder impossible to rename) everything done so far is undone, so processed/ and
+    outputs/ of a year always belong to the same run. Signals wait until the swap is complete or undone.
+    """
+    token = f"{ASIDE_MARK}{os.getpid()}"
+    asides: list[tuple[Path, Path]] = []
+    moving_in = False
+    with (signals.critical() if signals else contextlib.nullcontext()):
+        try:
+            for _, final in pairs:
+                final.parent.mkdir(parents=True, exist_ok=True)
+                if final.exists():
+                    aside = final.with_name(final.name + token)
+                    if aside.exists():
+                        shutil.rmtree(aside)
+                    final.rename(aside)
+                    asides.append((final, aside))
+            moving_in = True  # every old folder is aside now: any final folder that exists is this run's
+            for staged, final in pairs:
+                shutil.move(str(staged), str(final))
+        except OSError as exc:
+            undone = _roll_back([final for _, final in pairs] if moving_in else [], asides)
+            raise PublishError(
+                _fs_message(exc, "publisere kjøringen") + " Ingenting er publisert: " + undone + " Lukk filen eller "
+                "programmet som bruker mappen (eller gi skrivetilgang), og kjør på nytt.") from exc
+    for _, aside in asides:
+        shutil.rmtree(aside, ignore_errors=True)
+
+
+def _roll_back(placed: list[Path], asides: list[tuple[Path, Path]]) -> str:
+    """Remove what this run moved in (``placed``), put the old folders back and say what stands."""
+    for final in placed:
+        if final.exists():
+            shutil.rmtree(final, ignore_errors=True)
+    failed = []
+    for final, aside in reversed(asides):
+        try:
+            aside.rename(final)
+        except OSError:
+            failed.append(f"forrige versjon av «{final}» ligger i «{aside}»")
+    if failed:
+        return "; ".join(failed) + " (flytt den tilbake for hånd)."
+    return "forrige rapport og data/processed står som før."
 
 
 def run_pipeline(
@@ -86,8 +252,30 @@ def run_pipeline(
     ``trial`` (``--proeve``): stale inputs (see freshness.py) do not stop the run; they go into ``advarsler.json`` in
     the processed folder and onto the report's first screen.
     """
-    data_paths = DataPaths(Path(data_dir).resolve()) if data_dir else DataPaths()
-    out_root = Path(out_dir).resolve() if out_dir else default_output_dir()
+    data_paths = data_paths_for(data_dir)
+    out_root = output_root_for(out_dir)
+    if county is not None:
+        county = county_number(year, county, params_file, data_paths)
+    signals = _Signals()
+    with signals.installed():
+        return _run(year, params_file, data_paths, out_root, notebook_dir, progress, timeout, county, trial, signals)
+
+
+def county_number(year: int, county: str, params_file: Path | str | None, data_paths) -> str:
+    """``--fylke`` as the county's two-digit number: a number as given, a name («Trøndelag») through the register.
+    An unknown county is refused with the list of counties, so nothing is ever written to an undocumented folder."""
+    text = str(county).strip()
+    base = load_params(params_file, year=year)
+    register = Register.load(data_paths.raw / base.inndata_register)
+    try:
+        return register.county_number(text.zfill(2) if text.isdigit() else text, year)
+    except UnknownCountyError as exc:
+        raise BosettingError(f"Ukjent fylke i --fylke: {exc}") from exc
+
+
+def _run(year, params_file, data_paths, out_root, notebook_dir, progress, timeout, county, trial,
+         signals: _Signals) -> RunResult:
+    """The run itself, with the signal handlers installed (see :func:`run_pipeline`)."""
     with tempfile.TemporaryDirectory(prefix="bosetting-parametere-") as workdir:
         if county is None:
             params = load_params(params_file, year=year)
@@ -105,10 +293,17 @@ def run_pipeline(
     from bosetting_lib.outputs.export import export_outputs  # deferred: imports nbconvert
     from bosetting_lib.run.kernels import QuietShutdownKernelManager  # deferred: jupyter_client loads with papermill
 
-    out_root.mkdir(parents=True, exist_ok=True)
     final_out = out_root / str(year) / (county or "")
     final_processed = data_paths.processed(year) / (county or "")
-    staging = Path(tempfile.mkdtemp(prefix=f".kjoring-{year}-{county or ''}-", dir=out_root))
+    try:
+        out_root.mkdir(parents=True, exist_ok=True)
+        for left in clean_stale(out_root, [final_out, final_processed]):
+            progress(f"Ryddet bort {left.name} etter en avbrutt kjøring.")
+        staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{year}-{county or ''}-", dir=out_root))
+        (staging / PID_FILE).write_text(str(os.getpid()), encoding="utf-8")
+    except OSError as exc:
+        raise BosettingError(_fs_message(exc, f"skrive i utmappen «{out_root}»") + " Velg en annen mappe med --ut, "
+                             "eller gi skrivetilgang.") from exc
     try:
         staged_out = staging / "ut"
         staged_processed = staging / "processed"
@@ -148,8 +343,9 @@ def run_pipeline(
                     execution_timeout=timeout,
                     progress_bar=False,
                     log_output=False,
-                    # The kernel warns that it talks over TCP on localhost; harmless, and noise for the analyst.
-                    extra_arguments=["--log-level=ERROR"],
+                    # The kernel warns that it talks over TCP on localhost, and logs its sockets closing when a run is
+                    # interrupted; both harmless noise for the analyst (a failing cell is reported from the notebook).
+                    extra_arguments=["--log-level=CRITICAL"],
                     # No interrupt before shutting an idle kernel down ("KeyboardInterrupt caught in kernel").
                     kernel_manager_class=QuietShutdownKernelManager,
                 )
@@ -164,8 +360,7 @@ def run_pipeline(
         progress("Lager rapport, tabeller og manifest …")
         export_outputs(params, staged_out, staged_processed, manifest, data_paths, final_out=final_out,
                        final_processed=final_processed, notebook_dir=notebook_dir)
-        _replace_dir(staged_processed, final_processed)
-        _replace_dir(staged_out, final_out)
+        publish([(staged_processed, final_processed), (staged_out, final_out)], signals)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return RunResult(final_out, final_processed, final_out / "anbefaling.html", final_out / "anbefaling.csv")

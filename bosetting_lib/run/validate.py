@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from bosetting_lib.config.params import Params
 from bosetting_lib.config.paths import DataPaths
-from bosetting_lib.errors import InputError, Problem
-from bosetting_lib.model.allocation import feasibility_message
-from bosetting_lib.model.rules import caps_from_feedback
+from bosetting_lib.errors import BosettingError, InputError, Problem
+from bosetting_lib.model.allocation import apportion_detailed, feasibility_message
+from bosetting_lib.model.rules import Rules, caps_from_feedback
 from bosetting_lib.sources import freshness
 from bosetting_lib.sources.raw_manifest import check_manifest
+from bosetting_lib.sources.readers.adjustments import ADJUSTMENT_COLUMNS, read_adjustments_file
+from bosetting_lib.steps.allocate import allocate_minors, allocate_model
 from bosetting_lib.steps.ingest import IngestResult, read_all
+from bosetting_lib.steps.key_step import key_from_inputs
+from bosetting_lib.steps.tables import inputs_from, steers
 
 def check_rules(params: Params, municipality_count: int, municipalities: pd.DataFrame | None = None) -> list[Problem]:
     """The county total must be reachable under the minimum rule, and the exceptions must be the county's."""
@@ -92,4 +97,93 @@ def read_and_check(params: Params, data_paths: DataPaths, warnings: list[Problem
     problems += check_capacity(params, result)
     if problems:
         raise InputError(problems)
+    problems = check_model(params, data_paths, result)
+    if problems:
+        raise InputError(problems)
     return result
+
+
+def _processed(result: IngestResult) -> dict[str, pd.DataFrame | None]:
+    """Step 01's tables as the later steps read them, held in memory (nothing is written)."""
+    return {"kommuner": result.municipalities, "folketall": result.population, "bosettingstall": result.settlement,
+            **result.optional, "tilbakemeldinger": result.feedback}
+
+
+def check_model(params: Params, data_paths: DataPaths, result: IngestResult) -> list[Problem]:
+    """A dry run of notebooks 02 and 03 on the tables read once: the indicators, the key, the model's allocation under
+    the rules, the county's adjustments and the unaccompanied minors, with the steps' own functions and nothing
+    written. Whatever would stop a notebook on these inputs is a problem here, so a run that passes validation does
+    not fail on its inputs inside a notebook."""
+    file = str(params.source)
+    tables = _processed(result)
+    inputs = inputs_from(params, data_paths, tables.get, result.example_inputs)
+    try:
+        values, _, unavailable, key = key_from_inputs(inputs, params)
+    except (BosettingError, KeyError, ValueError) as exc:
+        return [Problem(file, expected="kriterier og indikatorer som gir en fordelingsnøkkel (notatbok 02 stopper "
+                        "ellers)", found=_text(exc), column="kriterier")]
+    weights = key.key.to_numpy(dtype=float, na_value=np.nan)
+    if not np.isfinite(weights).all() or weights.sum() <= 0:
+        bad = [c for c, w in zip(key.key.index, weights) if not np.isfinite(w)]
+        return [Problem(file, expected="en nøkkel med et endelig tall over 0 for kommunene (sjekk indikatorene "
+                        f"{', '.join(c.indikator for c in params.kriterier)})",
+                        found=", ".join(bad[:5]) or "alle er 0", column="kriterier")]
+    feedback_steers = steers(params, result.example_inputs)
+    caps = minor_caps = None
+    if feedback_steers and result.feedback is not None:
+        caps, minor_caps = caps_from_feedback(result.feedback, key.key.index)
+    problems: list[Problem] = []
+    adjustments = pd.DataFrame(columns=ADJUSTMENT_COLUMNS)
+    if "justeringer" in params.inndata_valgfrie:
+        adjustments = read_adjustments_file(data_paths.raw / params.inndata_valgfrie["justeringer"],
+                                            result.municipalities)
+        try:
+            model = apportion_detailed(key.key, params.totalt, **Rules.from_params(params, caps).kwargs()).allocation
+        except BosettingError as exc:
+            return [Problem(file, expected="et totaltall som reglene og kapasitetene gir plass til", found=_text(exc),
+                            column="totalt")]
+        problems += adjustment_problems(params, adjustments, model, caps)
+        if problems:
+            return problems
+    try:
+        _, _, final = allocate_model(params, key.key, caps, adjustments)
+    except BosettingError as exc:
+        where = params.inndata_valgfrie.get("justeringer") if not adjustments.empty else None
+        return [Problem(str(data_paths.raw / where) if where else file,
+                        expected="tall som går opp med reglene (0 eller minst minstetallet, summen lik totaltallet)"
+                        + (" etter fylkets justeringer" if where else ""), found=_text(exc),
+                        column="ny_verdi" if where else "totalt")]
+    try:
+        allocate_minors(params, inputs, final, minor_caps, steers=feedback_steers)
+    except BosettingError as exc:
+        return [Problem(file, expected="et antall enslige mindreårige som kommunene som kan ta imot dem, har plass til",
+                        found=_text(exc), column="enslige_mindreaarige")]
+    return problems
+
+
+def adjustment_problems(params: Params, adjustments: pd.DataFrame, model: pd.Series,
+                        caps: pd.Series | None) -> list[Problem]:
+    """Each adjustment against the model's number: a change that makes a number negative or breaks the minimum, or a
+    new number above the municipality's stated capacity, named by its row in the adjustments file."""
+    file = adjustments.attrs.get("source", params.inndata_valgfrie.get("justeringer", ""))
+    rows = adjustments.attrs.get("rader", ())
+    problems = []
+    for i, r in enumerate(adjustments.itertuples(index=False)):
+        row = rows[i] if i < len(rows) else None
+        base = int(model.get(r.kommunenummer, 0))
+        column = "ny_verdi" if r.ny_verdi else "endring"
+        new = int(r.ny_verdi) if r.ny_verdi else base + int(r.endring)
+        if new < 0 or (0 < new < params.minstetall and r.kommunenummer not in params.unntak):
+            problems.append(Problem(file, expected=f"en justering som gir 0 eller minst minstetallet {params.minstetall} "
+                                    f"for {r.kommunenummer} (modellen gir {base}, justert blir det {new}); endre tallet "
+                                    "eller før kommunen under unntak med en begrunnelse",
+                                    found=r.ny_verdi or r.endring, row=row, column=column))
+        cap = None if caps is None else caps.get(r.kommunenummer)
+        if cap is not None and not pd.isna(cap) and new > cap:
+            problems.append(Problem(file, expected=f"høyst kommunens oppgitte kapasitet {int(cap)} for {r.kommunenummer} "
+                                    f"(justert blir det {new})", found=r.ny_verdi or r.endring, row=row, column=column))
+    return problems
+
+
+def _text(exc: Exception) -> str:
+    return " ".join(str(exc).split()).strip("'\"")

@@ -157,8 +157,24 @@ def find_garbled(text: str) -> tuple[str, str] | None:
     return None
 
 
+_MAGIC = ((b"PK\x03\x04", "en Excel-arbeidsbok (xlsx) eller en annen zip-fil"),
+          (b"\xd0\xcf\x11\xe0", "en gammel Excel-fil (xls)"), (b"%PDF", "en PDF-fil"))
+
+
+def binary_kind(data: bytes) -> str | None:
+    """What a binary file given a text name really is (an xlsx saved as .csv), or None for text."""
+    for magic, kind in _MAGIC:
+        if data.startswith(magic):
+            return kind
+    return None
+
+
 def decode_bytes(data: bytes, *, file: str, declared: str | None = None) -> tuple[Decoded | None, list[Problem]]:
     """Decode a text file: BOM, then the declared charset, then strict UTF-8, then Windows-1252; refuse garbled text."""
+    if (kind := binary_kind(data)) is not None:
+        return None, [Problem(file, expected=f"en tekstfil (CSV); dette er {kind} med feil filnavn. Åpne den i programmet "
+                              "og lagre som CSV (UTF-8, semikolondelt), eller last ned CSV-filen på nytt",
+                              found=kind, row=1)]
     if data.startswith(b"\xef\xbb\xbf"):
         candidates = ["utf-8-sig"]
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):

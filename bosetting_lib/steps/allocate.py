@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from bosetting_lib.config.params import Params
 from bosetting_lib.errors import AllocationError, BosettingError
 from bosetting_lib.formatting import format_int
 from bosetting_lib.model.allocation import Apportionment, apportion, apportion_detailed, apportion_minors
@@ -57,6 +58,26 @@ def read_adjustments(run: RunContext) -> pd.DataFrame:
     if rel is None:
         return pd.DataFrame(columns=ADJUSTMENT_COLUMNS)
     return read_adjustments_file(run.data.raw / rel, read_table(run.processed_dir, "kommuner"))
+
+
+def allocate_model(params: Params, key: pd.Series, caps: pd.Series | None,
+                   adjustments: pd.DataFrame) -> tuple[Rules, Apportionment, pd.Series]:
+    """The rules, the model's allocation and the numbers after the county's adjustments: the step's model, shared with
+    validation's dry run (so a run that passes validation cannot fail here on its inputs)."""
+    rules = Rules.from_params(params, caps)
+    detailed = model_allocation(key, params.totalt, rules)
+    final = apply_adjustments(detailed.allocation, key, adjustments, params.totalt, **rules.kwargs())
+    return rules, detailed, final
+
+
+def allocate_minors(params: Params, inputs: Inputs, final: pd.Series, minor_caps: pd.Series | None, *,
+                    steers: bool) -> tuple[int, str, pd.Series, pd.Series]:
+    """The unaccompanied minors' total, its basis, their split inside the final numbers, and who can take them."""
+    em_total, em_basis = minors_total(params, inputs)
+    able = minors_able(inputs, final.index, feedback_steers=steers)
+    minors = (apportion_minors(em_total, final, able, capacity=minor_caps, method=params.avrunding)
+              if em_total > 0 else pd.Series(0, index=final.index, dtype="int64"))
+    return em_total, em_basis, minors, able
 
 
 def model_allocation(key: pd.Series, total: int, rules: Rules) -> Apportionment:
@@ -131,11 +152,8 @@ def adjust(steps: AllocationSteps) -> pd.Series:
 def distribute_minors(steps: AllocationSteps) -> pd.Series:
     """Step 4: the unaccompanied minors, placed inside the numbers of those able to take them."""
     run, final = steps.run, steps.need("final", "justeringer")
-    steps.minors_total, steps.minors_basis = minors_total(run.params, steps.inputs)
-    steps.able = minors_able(steps.inputs, steps.key.index, feedback_steers=feedback_steers(run))
-    steps.minors = (apportion_minors(steps.minors_total, final, steps.able, capacity=steps.minor_caps,
-                                     method=run.params.avrunding)
-                    if steps.minors_total > 0 else pd.Series(0, index=steps.key.index, dtype="int64"))
+    steps.minors_total, steps.minors_basis, steps.minors, steps.able = allocate_minors(
+        run.params, steps.inputs, final, steps.minor_caps, steers=feedback_steers(run))
     return steps.minors
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from bosetting_lib.sources.county_check import check_county_against_register
+from bosetting_lib.sources.plausibility import CELL_ATTRS, apply_overrides, check_table, parse_overrides, repeated_tables
 from bosetting_lib.steps.context import RunContext
 from bosetting_lib.steps.tables import read_document, read_table, write_document, write_table
 from bosetting_lib.errors import InputError, Problem
@@ -41,6 +42,8 @@ class IngestResult:
     feedback_duplicates: pd.DataFrame | None
     example_inputs: frozenset[str]  # which optional inputs the manifest marks as example data
     geography: pd.DataFrame | None = None  # area and a point inside each municipality, when the reference has them
+    # implausible figures the parameters accept (godta_avvik), with the reason; the report lists them
+    accepted_deviations: tuple[dict, ...] = ()
 
     def summary(self) -> pd.DataFrame:
         """One line per table: rows, municipalities, years, cells with a symbol instead of a number."""
@@ -112,6 +115,7 @@ def read_all(params: Params, data_paths: DataPaths, *, include_feedback: bool = 
     population = population.loc[population["kommunenummer"].isin(municipalities["kommunenummer"])]
     population = population.loc[population["variabel"].str.casefold().isin(_POPULATION_VARIABLES)].copy()
     population["variabel"] = "folketall"
+    population.attrs = _renamed_cells(population.attrs, _POPULATION_VARIABLES, "folketall")
     settlement = pd.concat(settlement_parts, ignore_index=True)
     reports = [translation_report(p) for p in [population, *settlement_parts]]
     reports = [r for r in reports if not r.empty]
@@ -119,6 +123,7 @@ def read_all(params: Params, data_paths: DataPaths, *, include_feedback: bool = 
 
     _check_coverage(population, municipalities, raw / params.inndata_folketall, params.aar - 1, problems, status_cells)
     optional = _read_optional(params, data_paths, register, municipalities, problems)
+    accepted = _plausibility(params, population, settlement_parts, optional, problems)
     if "justeringer" in params.inndata_valgfrie:
         # Read here, before anything is written, with the rules that need no model run (notebook 03 reads it again).
         _collect(problems, lambda: read_adjustments_file(
@@ -135,12 +140,50 @@ def read_all(params: Params, data_paths: DataPaths, *, include_feedback: bool = 
         population=_sorted(population),
         settlement=_sorted(settlement),
         translation_report=translation,
-        optional=optional,
+        optional={name: _sorted(frame) for name, frame in optional.items()},
         feedback=feedback,
         feedback_duplicates=duplicates,
         example_inputs=example_inputs(params.inndata_valgfrie, read_manifest(data_paths)),
         geography=read_geography(data_paths.raw / params.inndata_register, municipalities["kommunenummer"]),
+        accepted_deviations=tuple(accepted),
     )
+
+
+def _renamed_cells(attrs: dict, old: tuple[str, ...], new: str) -> dict:
+    """The reader's cell locations with a variable renamed as the table was (SSB's «Personer» -> folketall)."""
+    rename = lambda v: new if str(v).casefold() in old else v  # noqa: E731
+    out = dict(attrs)
+    out["value_cells"] = tuple((c, a, rename(v), r, k, x) for c, a, v, r, k, x in attrs.get("value_cells", ()))
+    if attrs.get("last_cell"):
+        c, a, v, x, r, k, h = attrs["last_cell"]
+        out["last_cell"] = (c, a, rename(v), x, r, k, h)
+    return out
+
+
+def _plausibility(params: Params, population: pd.DataFrame, settlement_parts: list[pd.DataFrame],
+                  optional: dict[str, pd.DataFrame], problems: list[Problem]) -> list[dict]:
+    """Every figure that steers, checked for plausibility (sources/plausibility.py); the accepted ones are returned.
+
+    IMDi's tables hold one year each, so each is checked against the other years' tables; the population gives
+    every count of persons a size to be measured against.
+    """
+    deviations = check_table(population, file=population.attrs.get("source", params.inndata_folketall))
+    for i, part in enumerate(settlement_parts):
+        others = [p for j, p in enumerate(settlement_parts) if j != i]
+        deviations += check_table(part, file=part.attrs.get("source", ""), population=population,
+                                  others=pd.concat(others, ignore_index=True) if others else None)
+    for name, frame in optional.items():
+        if frame.empty:
+            continue
+        deviations += check_table(frame, file=frame.attrs.get("source", str(params.inndata_valgfrie.get(name, name))),
+                                  population=population)
+    found, accepted = apply_overrides(deviations, parse_overrides(params.godta_avvik))
+    problems.extend(found)
+    problems.extend(repeated_tables([(p.attrs.get("source", ""), int(p["aar"].iloc[0]), p)
+                                     for p in settlement_parts if not p.empty]))
+    return accepted
+
+
 
 
 def _compiled(variables: dict[str, str], **options):
@@ -233,7 +276,8 @@ def _read_optional(params: Params, data_paths: DataPaths, register: Register, mu
         name, reader = _OPTIONAL_READERS[key]
         frame = _collect(problems, lambda path=path, reader=reader: reader(path, register, params))
         if frame is not None:
-            tables[name] = _sorted(frame.loc[frame["kommunenummer"].isin(municipalities["kommunenummer"])])
+            tables[name] = _sorted(frame.loc[frame["kommunenummer"].isin(municipalities["kommunenummer"])],
+                                   keep_cells=True)  # read_all checks their plausibility, then drops the cells
     return tables
 
 
@@ -337,8 +381,12 @@ def read_geography(reference: Path, codes: pd.Series) -> pd.DataFrame | None:
     return geography.reindex(columns=GEOGRAPHY_COLUMNS)
 
 
-def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame[TIDY_COLUMNS].sort_values(["kommunenummer", "aar", "variabel"], kind="stable").reset_index(drop=True)
+def _sorted(frame: pd.DataFrame, *, keep_cells: bool = False) -> pd.DataFrame:
+    out = frame[TIDY_COLUMNS].sort_values(["kommunenummer", "aar", "variabel"], kind="stable").reset_index(drop=True)
+    if not keep_cells:
+        # the cell locations served the plausibility checks; pandas would deep-copy them on every later operation
+        out.attrs = {k: v for k, v in out.attrs.items() if k not in CELL_ATTRS}
+    return out
 
 
 @dataclass(frozen=True)
@@ -365,7 +413,8 @@ def write_ingest(result: IngestResult, folder: Path) -> None:
         write_table(folder, "tilbakemeldinger_duplikater", result.feedback_duplicates)
     if result.geography is not None:
         write_table(folder, "geografi", result.geography)
-    write_document(folder, "innlesing", {"oversikt": result.summary().to_dict(orient="records")})
+    write_document(folder, "innlesing", {"oversikt": result.summary().to_dict(orient="records"),
+                                         "godtatte_avvik": list(result.accepted_deviations)})
 
 
 def ingest(run: RunContext, *, already_read: bool = False) -> IngestResult | IngestOverview:

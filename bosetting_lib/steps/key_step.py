@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from bosetting_lib.model.indicators import build_indicators
+import pandas as pd
+
+from bosetting_lib.config.params import Params
+from bosetting_lib.model.indicators import Inputs, build_indicators
 from bosetting_lib.model.key import Key, build_key, placed_differently, population_influence
 from bosetting_lib.steps.context import RunContext
 from bosetting_lib.steps.tables import load_inputs, write_document, write_table
 
 
+def key_from_inputs(inputs: Inputs, params: Params) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str], Key]:
+    """Indicators (values, descriptions, unavailable ones) and the key: the step's model, shared with validation."""
+    wanted = sorted({c.indikator for c in params.kriterier} | {c.grunnlag for c in params.kriterier} | {"folketall"})
+    values, info, unavailable = build_indicators(inputs, wanted)
+    key = build_key(values, info, params.kriterier, unavailable, values["folketall"].astype("float64"))
+    return values, info, unavailable, key
+
+
 def compute_key(run: RunContext) -> Key:
     """Indicators, the criteria's shares and the weighted key; written to processed/ and returned."""
-    inputs = load_inputs(run)
-    wanted = sorted({c.indikator for c in run.params.kriterier} | {c.grunnlag for c in run.params.kriterier} | {"folketall"})
-    values, info, unavailable = build_indicators(inputs, wanted)
-    key = build_key(values, info, run.params.kriterier, unavailable, values["folketall"].astype("float64"))
+    values, info, unavailable, key = key_from_inputs(load_inputs(run), run.params)
     out = run.processed_dir
     write_table(out, "indikatorer", values)
     write_table(out, "indikatorer_beskrivelse", info)

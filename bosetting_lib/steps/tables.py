@@ -8,11 +8,14 @@ write only through these functions; the model never sees a path.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from bosetting_lib.config.params import Params
+from bosetting_lib.config.paths import DataPaths
 from bosetting_lib.model.indicators import Inputs
 from bosetting_lib.sources.freshness import partial_imdi_years
 from bosetting_lib.sources.raw_manifest import example_inputs as manifest_example_inputs
@@ -141,9 +144,13 @@ def example_inputs(run: RunContext) -> frozenset[str]:
 
 def feedback_steers(run: RunContext) -> bool:
     """Feedback answers cap the numbers only when they are real, or when the parameters explicitly allow example data."""
-    return "tilbakemeldinger" in run.params.inndata_valgfrie and (
-        "tilbakemeldinger" not in example_inputs(run) or run.params.bruk_eksempeldata
-    )
+    return steers(run.params, example_inputs(run))
+
+
+def steers(params: Params, examples: frozenset[str]) -> bool:
+    """:func:`feedback_steers` for parameters and the example inputs known without a run (validation's dry run)."""
+    return "tilbakemeldinger" in params.inndata_valgfrie and (
+        "tilbakemeldinger" not in examples or params.bruk_eksempeldata)
 
 
 def _before(tidy: pd.DataFrame | None, year: int) -> pd.DataFrame | None:
@@ -152,24 +159,30 @@ def _before(tidy: pd.DataFrame | None, year: int) -> pd.DataFrame | None:
 
 def load_inputs(run: RunContext) -> Inputs:
     """The processed tables the indicators need; example data is left out unless the parameters include it."""
-    examples = example_inputs(run)
     folder = run.processed_dir
-    use = lambda key: key not in examples or run.params.bruk_eksempeldata  # noqa: E731
-    optional = lambda key: read_optional(folder, key) if use(key) else None  # noqa: E731
+    return inputs_from(run.params, run.data, lambda name: read_optional(folder, name), example_inputs(run))
+
+
+def inputs_from(params: Params, data: DataPaths, table: Callable[[str], pd.DataFrame | None],
+                examples: frozenset[str]) -> Inputs:
+    """The indicators' inputs from processed tables given by name (``table(name)``, None when absent): read from
+    the processed folder by the steps, or held in memory by validation's dry run, so both build the same thing."""
+    use = lambda key: key not in examples or params.bruk_eksempeldata  # noqa: E731
+    optional = lambda key: table(key) if use(key) else None  # noqa: E731
     return Inputs(
-        municipalities=read_table(folder, "kommuner"),
-        population=read_table(folder, "folketall"),
+        municipalities=table("kommuner"),
+        population=table("folketall"),
         # Only years before the analysed one steer the key; the analysed year's own request is kept for the backtest.
-        settlement=_before(read_table(folder, "bosettingstall"), run.params.aar),
-        year=run.params.aar,
-        settled_refugees=_before(optional("bosatte_flyktninger"), run.params.aar),
+        settlement=_before(table("bosettingstall"), params.aar),
+        year=params.aar,
+        settled_refugees=_before(optional("bosatte_flyktninger"), params.aar),
         centrality=optional("sentralitet"),
         gp_capacity=optional("fastlege"),
         feedback=optional("tilbakemeldinger"),
         labour=optional("ledighet"),
         immigrant_share=optional("innvandrerandel"),
         example_inputs=examples,
-        partial_years=partial_imdi_years(run.params, run.data),
+        partial_years=partial_imdi_years(params, data),
     )
 
 

@@ -92,7 +92,9 @@ def read_adjustments_file(
                                 found=f"sum {fixed}", column="ny_verdi"))
     if problems:
         raise InputError(problems)
-    return pd.DataFrame(records, columns=ADJUSTMENT_COLUMNS, dtype="str")
+    frame = pd.DataFrame(records, columns=ADJUSTMENT_COLUMNS, dtype="str")
+    frame.attrs = {"source": file, "rader": tuple(rows)}  # each adjustment's row, for problems found after the model
+    return frame
 
 
 def _county_code_text(code: str, municipalities: pd.DataFrame, register: Register | None, year: int | None) -> str:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pandas as pd
 
 from bosetting_lib.errors import InputError, Problem
+from bosetting_lib.sources.cells import binary_kind
 
 # A note column saying the cell was suppressed ("Prikket (<5)") turns an empty value into the symbol ":".
 _SUPPRESSED_MARKERS = ("prikket", "anonymis", "<5")
@@ -24,6 +26,9 @@ def read_compiled_indicator(
 ) -> pd.DataFrame:
     """Read ``variables`` (source column -> variable name) into the tidy table; codes are checked against the register."""
     file = str(path)
+    if (kind := binary_kind(Path(path).read_bytes()[:8])) is not None:
+        raise InputError(Problem(file, expected=f"en CSV-fil i UTF-8 med kommunenummer; dette er {kind} med feil "
+                                 "filnavn. Lagre den som CSV (UTF-8), eller hent CSV-filen på nytt", found=kind, row=1))
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
@@ -38,6 +43,7 @@ def read_compiled_indicator(
     known = set(register.municipalities(structure_year)["kommunenummer"])
     names = register.municipalities(structure_year).set_index("kommunenummer")["kommune"]
     parts = []
+    cells = []  # where each value stood, for the plausibility checks
     for index, row in frame.iterrows():
         line = index + 2  # header is row 1
         code = row["kommunenummer"].strip()
@@ -67,10 +73,16 @@ def read_compiled_indicator(
                 except ValueError:
                     problems.append(Problem(file, expected="et tall", found=row[source], row=line, column=source))
                     continue
+                if not math.isfinite(value):  # float() reads "inf" and "nan"; neither is a figure
+                    problems.append(Problem(file, expected="et tall (ikke «inf» eller «nan»; la cellen stå tom når "
+                                            "tallet mangler)", found=row[source], row=line, column=source))
+                    continue
                 if value < 0:
                     problems.append(Problem(file, expected="et tall ≥ 0", found=row[source], row=line, column=source))
                     continue
             parts.append((code, names[code], year, variable, value, status))
+            if status is pd.NA:
+                cells.append((code, year, variable, line, source, value))
     if problems:
         raise InputError(problems)
     tidy = pd.DataFrame(parts, columns=["kommunenummer", "kommune", "aar", "variabel", "verdi", "status"])
@@ -81,4 +93,5 @@ def read_compiled_indicator(
     if duplicated.any():
         first = tidy.loc[duplicated].iloc[0]
         raise InputError(Problem(file, expected="én rad per kommune og år", found=f"{first['kommunenummer']} {first['aar']} flere ganger", column="kommunenummer"))
+    tidy.attrs = {"source": file, "value_cells": tuple(cells)}
     return tidy

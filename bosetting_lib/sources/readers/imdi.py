@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import functools
 import re
 from dataclasses import dataclass
@@ -217,7 +219,9 @@ def read_imdi_table(
     ]
     county_total = {var: cell.value for var, (cell, _, _) in totals.items()}
     attrs: dict[str, Any] = {"county_total": county_total, "county": register.county_name(county_no, year),
-                             "tables": tuple(t.label for t in tables)}
+                             "tables": tuple(t.label for t in tables),
+                             # a copy cut inside the last number ends without a newline (see sources/plausibility.py)
+                             "final_newline": kind != "csv" or data.rstrip(b" \t\x00").endswith((b"\n", b"\r"))}
     if target_county is not None:
         attrs["target_county"] = register.county_name(target_county, target_year)
     return build_tidy(
@@ -450,7 +454,8 @@ def _xlsx_tables(path: Path, file: str, sheet: str | None) -> tuple[list[RawTabl
     import openpyxl
 
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        # from the bytes, so a workbook saved with a .csv name (Excel's «Lagre som» on a Friday) is read as what it is
+        wb = openpyxl.load_workbook(io.BytesIO(Path(path).read_bytes()), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several types for damaged files
         return [], [Problem(file, expected="en lesbar xlsx-fil", found=f"{type(exc).__name__}: {exc}")]
     try:

@@ -138,7 +138,9 @@ def read_statbank_csv(
         long, register=register, target_year=target_year, county=county, file=file, problems=problems,
         split_weights=split_weights,
         attrs={"excluded_regions": tuple(excluded), "title": layout.get("title_text", ""),
-               "encoding": decoded.encoding, "status_cells": status_cells},
+               "encoding": decoded.encoding, "status_cells": status_cells,
+               # a download cut inside the last number ends without a newline (see sources/plausibility.py)
+               "final_newline": data.rstrip(b" \t\x00").endswith((b"\n", b"\r"))},
     )
 
 

@@ -44,7 +44,9 @@ def long_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
     """A long table from record dicts with LONG_COLUMNS keys."""
     if not records:
         return empty_long()
-    df = pd.DataFrame.from_records(records, columns=LONG_COLUMNS)
+    # a reader may add "_verdikolonne": the value's own column when "_kolonne" names the region column
+    extra = ["_verdikolonne"] if any("_verdikolonne" in r for r in records) else []
+    df = pd.DataFrame.from_records(records, columns=LONG_COLUMNS + extra)
     return df.astype(
         {"kommunenummer": "str", "aar": "int64", "variabel": "str", "verdi": "Float64", "status": "str",
          "_rad": "Int64", "_kolonne": "str"}
@@ -155,9 +157,44 @@ def build_tidy(
         "source": file,
         "translation_report": _records(report),
         "placeholders_dropped": tuple(f"{c} {a}" for c, a in zip(dropped["kommunenummer"], dropped["aar"])),
+        **value_cells(long, keep=set(out["kommunenummer"])),
         **(attrs or {}),
     }
     return out
+
+
+def _plain(value: object) -> object:
+    if _isna(value):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def value_cells(long: pd.DataFrame, keep: set[str] | None = None) -> dict[str, Any]:
+    """Where each value stood, for the plausibility checks (sources/plausibility.py) to name row and column.
+
+    ``value_cells``: (code, year, variable, row, column, value) for every value; ``last_cell``: the last value in
+    the file (highest row, last column) with the same municipality's values for the other years, (year, value).
+    ``keep``: the codes of the finished table (a value under another code cannot be located in it anyway).
+    """
+    column = long["_verdikolonne"] if "_verdikolonne" in long.columns else long["_kolonne"]
+    valued = long["verdi"].notna()
+    if keep is not None:
+        valued &= long["kommunenummer"].isin(keep)
+    cells = tuple(
+        (str(c), int(a), str(v), _plain(r), _plain(k), float(x))
+        for c, a, v, r, k, x in zip(long.loc[valued, "kommunenummer"], long.loc[valued, "aar"],
+                                    long.loc[valued, "variabel"], long.loc[valued, "_rad"], column[valued],
+                                    long.loc[valued, "verdi"]))
+    rows = long["_rad"].dropna()
+    if rows.empty:
+        return {"value_cells": cells}
+    last = long.loc[long["_rad"] == rows.max()].iloc[-1]
+    same = long.loc[(long["kommunenummer"] == last["kommunenummer"]) & (long["variabel"] == last["variabel"])
+                    & (long["aar"] != last["aar"])]
+    history = tuple((int(a), _plain(x)) for a, x in zip(same["aar"], same["verdi"]))
+    last_cell = (str(last["kommunenummer"]), int(last["aar"]), str(last["variabel"]), _plain(last["verdi"]),
+                 _plain(last["_rad"]), _plain(column.loc[last.name]), history)
+    return {"value_cells": cells, "last_cell": last_cell}
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:
