@@ -41,7 +41,9 @@ def year_2027(tmp_path: Path, data_copy: Path) -> Path:
 def add_imdi_2026(data_dir: Path, params_file: Path, *, dated: str) -> None:
     """A 2026 table in data/raw/ (the 2025 figures standing in; test data) with its manifest row, and the params line."""
     raw = data_dir / "raw"
-    shutil.copyfile(raw / "imdi/nokkeltall_bosetting_2025_trondelag.csv", raw / IMDI_2026)
+    # One figure changed: an exact copy of 2025 would rightly be refused as last year's file under a new name.
+    text = (raw / "imdi/nokkeltall_bosetting_2025_trondelag.csv").read_bytes()
+    (raw / IMDI_2026).write_bytes(text.replace(b"Trondheim;355;470;", b"Trondheim;350;470;", 1))
     (raw / "manifest_test_imdi_2026.csv").write_text(
         "fil,datatype,kilde,lisens,referansedato,beskrivelse\n"
         f"{IMDI_2026},eksempel,Testdata (2025-tallene),MIT,{dated},Stand-in for IMDis tabell for 2026\n", encoding="utf-8")
