@@ -169,9 +169,11 @@ def _bare(tidy: pd.DataFrame | None) -> pd.DataFrame | None:
     """The table without its attrs: pandas deep-copies attrs on every operation, and the cell lists are long."""
     if tidy is None:
         return None
-    bare = tidy.copy(deep=False)
-    bare.attrs = {}
-    return bare
+    attrs, tidy.attrs = tidy.attrs, {}  # copying with the attrs in place would deep-copy them once more
+    try:
+        return tidy.copy(deep=False)
+    finally:
+        tidy.attrs = attrs
 
 
 def _valued(tidy: pd.DataFrame) -> pd.DataFrame:
@@ -390,9 +392,9 @@ def check_table(tidy: pd.DataFrame, *, file: str, population: pd.DataFrame | Non
     the comparisons across years (a file with one year and nothing to compare).
     """
     c = _Collector(tidy, file)
-    check_values(tidy, file=file, collector=c)
     last = {k: tidy.attrs[k] for k in ("final_newline", "last_cell") if k in tidy.attrs}
     tidy, others, population = _bare(tidy), _bare(others), _bare(population)
+    check_values(tidy, file=file, collector=c)
     if history:
         combined = tidy if others is None or others.empty else pd.concat([tidy, others], ignore_index=True)
         sub = _Collector(combined, file)
