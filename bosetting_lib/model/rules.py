@@ -29,7 +29,7 @@ class Rules:
 
     @classmethod
     def from_params(cls, params: Params, caps: pd.Series | None = None) -> Rules:
-        return cls(params.minstetall, params.avrunding, tuple(params.unntak), caps)
+        return cls(params.minstetall, params.avrunding, params.unntak_koder, caps)
 
     def kwargs(self) -> dict:
         """Keyword arguments for :func:`~bosetting_lib.model.allocation.apportion` and its siblings."""

@@ -27,10 +27,14 @@ def check_rules(params: Params, municipality_count: int, municipalities: pd.Data
     if municipalities is not None and len(municipalities):
         county = municipalities["fylke"].iloc[0] if "fylke" in municipalities.columns else f"fylke {params.fylkesnummer}"
         codes = set(municipalities["kommunenummer"])
-        for i, code in enumerate(params.unntak):
+        for i, code in enumerate(params.unntak_koder):
             if code not in codes:
                 problems.append(Problem(str(params.source), expected=f"en kommune i {county} (kommunenummer i anførselstegn)",
-                                        found=code, column=f"unntak[{i}]"))
+                                        found=code, column=f"unntak[{i}].kommunenummer"))
+        fixed = sum(e.antall for e in params.unntak)
+        if params.totalt is not None and fixed > params.totalt:
+            problems.append(Problem(str(params.source), expected=f"unntak som til sammen gir høyst totaltallet {params.totalt}",
+                                    found=f"{fixed} personer i unntak", column="unntak"))
     return problems
 
 
@@ -47,7 +51,7 @@ def check_capacity(params: Params, result: IngestResult) -> list[Problem]:
         return []  # example answers are shown, but they do not cap anything
     index = pd.Index(result.municipalities["kommunenummer"])
     caps, _ = caps_from_feedback(result.feedback, index)
-    exceptions = [code for code in params.unntak if code in set(index)]
+    exceptions = [code for code in params.unntak_koder if code in set(index)]
     message = feasibility_message(index, params.totalt, minimum=params.minstetall, maximum=caps, exceptions=exceptions)
     if message is None:
         return []

@@ -1,47 +1,48 @@
-"""What-if in the notebook: new weights, total or adjustments give a new allocation and its difference at once."""
+"""What-if in the notebook: other model settings, criterion strengths, total or adjustments give a new allocation
+and its difference from the recommendation at once."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
-from bosetting_lib.model.allocation import apportion
-from bosetting_lib.model.key import weighted_key
-from bosetting_lib.model.rules import Rules, apply_adjustments
-from bosetting_lib.steps.allocate import capacity_caps
+from bosetting_lib.steps.allocate import adjusted, model_inputs, run_model
 from bosetting_lib.steps.context import RunContext
-from bosetting_lib.steps.tables import read_key, read_processed
+from bosetting_lib.steps.tables import read_processed
 
 
 def what_if(
     run: RunContext,
     *,
-    vekter: dict[str, float] | None = None,
+    styrker: dict[str, float] | None = None,
+    anmodet_vekt: float | None = None,
+    eldre_aar: float | None = None,
     totalt: int | None = None,
     justeringer: dict[str, int] | None = None,
 ) -> pd.DataFrame:
-    """Re-apportion with changed weights (normalised to sum 1), total and/or fixed numbers; compare with the default.
-
-    Uses the key's stored shares, so it takes well under a second and writes nothing.
-    """
-    params = run.params
-    stored = read_key(run)
-    weights = dict(stored.weights)
-    if vekter:
-        unknown = set(vekter) - set(weights)
+    """Run the anchor model again with other criterion strengths (by id), request weight, recency, total and/or
+    fixed numbers; compare with the recommendation. Writes nothing."""
+    inputs = model_inputs(run)
+    settings = inputs.settings
+    if styrker:
+        known = {t.id for t in settings.tilts}
+        unknown = set(styrker) - known
         if unknown:
-            raise KeyError(f"ukjente kriterier: {', '.join(sorted(unknown))}; kjente er {', '.join(weights)}")
-        weights.update(vekter)
-        total_weight = sum(weights.values())
-        weights = {k: v / total_weight for k, v in weights.items()}
-    key = weighted_key(stored.shares, weights)
-    total = params.totalt if totalt is None else totalt
-    caps, _ = capacity_caps(run, key.index)
-    rules = Rules.from_params(params, caps)
-    numbers = apportion(key, total, **rules.kwargs())
+            raise KeyError(f"ukjente kriterier: {', '.join(sorted(unknown))}; kjente er {', '.join(sorted(known))}")
+        settings = replace(settings, tilts=tuple(replace(t, strength=float(styrker.get(t.id, t.strength)))
+                                                 for t in settings.tilts))
+    if anmodet_vekt is not None:
+        settings = replace(settings, request_weight=float(anmodet_vekt))
+    if eldre_aar is not None:
+        settings = replace(settings, recency=float(eldre_aar))
+    total = run.params.totalt if totalt is None else totalt
+    model = run_model(inputs, total, settings)
+    adjustments = pd.DataFrame(columns=["kommunenummer", "ny_verdi", "endring", "begrunnelse", "besluttet_av"])
     if justeringer:
         adjustments = pd.DataFrame({"kommunenummer": list(justeringer), "ny_verdi": [str(v) for v in justeringer.values()],
                                     "endring": "", "begrunnelse": "hva-om", "besluttet_av": "analytiker"})
-        numbers = apply_adjustments(numbers, key, adjustments, total, **rules.kwargs())
+    numbers = adjusted(model, inputs, adjustments, total)
     default = read_processed(run, "anbefaling").set_index("kommunenummer")
     result = default[["kommune"]].copy()
     result["anbefaling"] = default["anbefaling"]
