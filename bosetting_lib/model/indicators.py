@@ -1,11 +1,8 @@
 """Indicators per municipality from the processed tables, each with its source, year, unit and kind.
 
-Two kinds turn into shares in different ways (see :mod:`bosetting_lib.model.key`):
-
-* ``antall`` (a count, e.g. population or persons decided): the share is the municipality's part of the sum.
-* ``rate`` (a rate or score, e.g. settled per decided): the share is a base count scaled up or down by the rate,
-  ``grunnlag × rate`` as a part of its sum, where the criterion names its base (population or the municipality's
-  settlement history); a rate alone would give a village the same share as a city.
+The year's criteria (``modell.kriterier``) each name one indicator; the anchor model (:mod:`bosetting_lib.model.anchor`)
+scores the municipalities on it within the county and tilts their base by at most the criterion's strength. ``type``
+says whether the indicator is a count (``antall``) or a rate or score (``rate``), for the report's method appendix.
 """
 
 from __future__ import annotations

@@ -281,7 +281,7 @@ def key_messages(data: ReportData) -> list[str]:
         proposed = t.loc[t["unntak_forslag"].notna()]
         if len(proposed):
             messages.append(
-                f"Forslag til unntak (ikke brukt; legg dem inn under unntak med begrunnelse om fylket er enig): "
+                "Forslag til unntak (ikke brukt; legg dem inn under unntak med begrunnelse om fylket er enig): "
                 + "; ".join(f"{r.kommune} {format_int(r.unntak_forslag)} ({norwegian_text(r.unntak_forslag_begrunnelse)}; "
                             f"nå {format_int(r.anbefaling)})" for r in proposed.itertuples()) + ".")
     raised = t.loc[t["status"].eq("rundet opp til minstetallet"), "kommune"].tolist()
@@ -731,7 +731,7 @@ def feedback_section(data: ReportData) -> Html:
                            + (f"Ikke svart: {', '.join(missing)}." if missing else "Alle har svart.")))
     steering = feedback_steers(data.run)
     parts.append(paragraph("Svarene flytter tallene: oppgitt kapasitet er en øvre grense, kommuner som ikke ønsker å "
-                           "bosette får 0, og «flere enn før» eller «færre enn før» flytter kommunens tall høyst "
+                           "bosette får 0, og «flere enn før» eller «færre enn før» flytter kommunens grunnlag "
                            f"±{format_percent(data.params.tilbakemelding_steg, 0)}. Hvert slikt ledd står i forklaringen."
                            if steering else
                            ("Svarene under er oppdiktede eksempler (se banneret øverst) og brukes ikke i tallene."
@@ -996,7 +996,7 @@ def method_section(data: ReportData) -> Html:
         paragraph(
             "Kommunenes svar i tilbakemeldingsrunden flytter tallene bare når svarene er ekte (eller parameterfilen sier "
             "at eksempeldata skal brukes): en kommune som ikke vil bosette, får 0; «flere enn før» eller «færre enn før» "
-            f"flytter kommunens tall høyst ±{format_percent(p.tilbakemelding_steg, 0)}; oppgitt kapasitet er en øvre grense; "
+            f"flytter kommunens grunnlag ±{format_percent(p.tilbakemelding_steg, 0)}; oppgitt kapasitet er en øvre grense; "
             "og en kommune som sto på 0, men svarer at den vil bosette, tas med igjen. Hvert slikt ledd står i forklaringen."
             + ("" if steering else " I år brukes ikke svarene i tallene.")),
         paragraph(method_text_nb(p.avrunding, p.minstetall)),
