@@ -844,7 +844,7 @@ def model_history_section(data: ReportData) -> Html:
     for y in years:
         cols += [Column(f"mae_{y}", f"Avvik {y}", formatter=lambda r, y=y: format_decimal(r[f"mae_{y}"], 1)),
                  Column(f"rho_{y}", f"Rangkorrelasjon {y}", formatter=lambda r, y=y: format_decimal(r[f"rho_{y}"], 2)),
-                 Column(f"innen_{y}", f"Innen ±20 % {y}", formatter=lambda r, y=y: format_percent(r[f"innen_{y}"], 0))]
+                 Column(f"innen_{y}", f"Innen ±20\u00a0% {y}", formatter=lambda r, y=y: format_percent(r[f"innen_{y}"], 0))]
     verdicts = []
     for y in years:
         part = h.loc[h["aar"] == y].set_index("modell")["mae"]
@@ -861,8 +861,8 @@ def model_history_section(data: ReportData) -> Html:
     text = (f"Hvor godt ville årets modell ha truffet IMDis faktiske anmodning til kommunene i {data.county_name} før? "
             "Hvert år er laget bare av tallene som var kjent våren før (anmodning og vedtak, folketall, bosatte), med "
             "fylkets faktiske totaltall, og sammenlignet med enkle fordelinger etter samme regler. Lavere avvik og høyere "
-            "rangkorrelasjon er bedre; «innen ±20 %» er andelen kommuner der tallet var innenfor 20 % av IMDis (minst "
-            "2 personer)." + gap + left_text + " Resultat: " + "; ".join(verdicts) + ". Etterprøvingen for hele landet står "
+            "rangkorrelasjon er bedre; «innen ±20\u00a0%» er andelen kommuner der tallet var innenfor 20\u00a0% av IMDis "
+            "(minst 2 personer)." + gap + left_text + " Resultat: " + "; ".join(verdicts) + ". Etterprøvingen for hele landet står "
             "i BACKTEST.md.")
     return Html(heading(2, title_of(data, "modelltreff"), "modelltreff") + paragraph(text)
                 + table(frame, cols, caption=f"Tabell {data.table_no('modelltreff')}. Avvik fra IMDis anmodning i "
