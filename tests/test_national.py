@@ -31,7 +31,8 @@ def test_county_parameters_share_criteria_and_drop_trondelag_only_inputs():
     base = load_params(year=2026)
     raw = county_parameters(base, "46", DataPaths())
     assert raw["fylkesnummer"] == "46" and raw["fylke"] == "Vestland" and raw["totalt"] == 1474
-    assert raw["kriterier"] == base.raw["kriterier"]
+    assert raw["modell"] == base.raw["modell"] and "kriterier" not in raw
+    assert raw["unntak"] == []  # the shared file's exceptions name its own municipalities
     assert "tilbakemeldinger" not in raw["inndata"]
     assert raw["inndata"]["imdi"] == base.raw["nasjonalt"]["imdi"]
 

@@ -895,9 +895,11 @@ def backtest_section(data: ReportData) -> Html:
                   f"{format_decimal(s['gjennomsnittlig_absolutt_avvik'], 1)} personer per kommune, etter at IMDis tall er "
                   "skalert til samme totaltall. Tabellen under sammenligner med enkle nøkler; den viktigste å slå er "
                   "kontinuitet, fjorårets anmodning skalert til årets totaltall."),
-        paragraph("Totaltallet er IMDis anmodning etter eventuelle endringer i løpet av året, og noen av tallene modellen "
-                  "bruker (for eksempel bosatte det siste året) var ikke kjent våren før. Etterprøvingen tester derfor "
-                  "fordelingen, ikke hvor godt totaltallet kunne forutses."),
+        paragraph(f"Totaltallet er IMDis anmodning etter eventuelle endringer i løpet av året, så etterprøvingen tester "
+                  "fordelingen, ikke hvor godt totaltallet kunne forutses. Modellen bruker bare tall fra før "
+                  f"{p.aar}: anmodning og vedtak til og med {p.aar - 1}, folketallet 1. januar {p.aar - 1} og bosatte til "
+                  f"og med {p.aar - 2}. Vedtakene for {p.aar - 1} er hentet fra IMDis side etter at året var omme, så noen "
+                  "sene vedtak kan være med."),
     ]
     if not compare.empty:
         parts.append(table(compare, [Column("nokkel", "Fordeling", numeric=False),
