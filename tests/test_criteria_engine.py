@@ -133,7 +133,7 @@ def test_recommendation_follows_the_rules_and_every_explanation_adds_up(run2026)
 
 
 def test_a_municipality_asked_for_zero_stays_at_zero_with_its_reason(run2026):
-    table, parts = _explained(run2026)
+    table, _ = _explained(run2026)
     zeros = table.loc[table["anmodet_2025"] == 0]
     assert len(zeros) == 4  # Tydal, Røyrvik, Høylandet and Leka were asked for 0 for 2025
     assert zeros["anbefaling"].eq(0).all() and zeros["null_viderefort"].all()
