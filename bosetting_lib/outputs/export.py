@@ -172,7 +172,7 @@ def table_for_imdi(params: Params, processed_dir: Path) -> pd.DataFrame:
     history = [c for c in table.columns if c.split("_")[0] in ("anmodet", "vedtatt", "bosatte") and not c.endswith("_status")]
     columns = [c for c in CSV_COLUMNS if c in table.columns] + history
     out = table[columns].copy()
-    for column in history + ["folketall", "endring_fra_anmodning"]:
+    for column in history + ["folketall", "endring_fra_anmodning", "unntak_forslag"]:
         if column in out.columns:
             out[column] = whole_or_decimal(out[column])
     # The published symbol stands beside each history figure, so a suppressed ":" is never read as a missing zero;
