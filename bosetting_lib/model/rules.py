@@ -6,7 +6,6 @@ Pure functions of DataFrames and parameters; no files and no run context.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import pandas as pd
 
@@ -15,24 +14,6 @@ from bosetting_lib.errors import AllocationError
 from bosetting_lib.formatting import format_int, format_percent
 from bosetting_lib.model.allocation import apportion
 from bosetting_lib.model.indicators import Inputs
-
-
-@dataclass(frozen=True)
-class Rules:
-    """The rounding rules of a run, bundled once: minimum, method, exceptions and the caps."""
-
-    minimum: int
-    method: str
-    exceptions: tuple[str, ...] = ()
-    caps: pd.Series | None = None
-
-    @classmethod
-    def from_params(cls, params: Params, caps: pd.Series | None = None) -> Rules:
-        return cls(params.minstetall, params.avrunding, params.unntak_koder, caps)
-
-    def kwargs(self) -> dict:
-        """Keyword arguments for :func:`~bosetting_lib.model.allocation.apportion` and its siblings."""
-        return {"minimum": self.minimum, "maximum": self.caps, "method": self.method, "exceptions": list(self.exceptions)}
 
 
 def caps_from_feedback(feedback: pd.DataFrame, index: pd.Index) -> tuple[pd.Series, pd.Series]:
