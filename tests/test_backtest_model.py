@@ -233,6 +233,66 @@ def test_stated_capacity_caps_and_the_rest_goes_to_the_others():
     assert capped.loc["5001", "status"] == "begrenset av kapasiteten"
 
 
+def test_more_or_fewer_than_before_moves_by_the_bounded_step_and_is_explained():
+    history = _history({"5001": (200, 200), "5002": (100, 100), "5003": (60, 60), "5004": (40, 40)})
+    s = AnchorSettings(feedback_step=0.2)
+    plain = anchor_recommendation(history, 400, s)
+    wishes = pd.Series({"5002": 1.0, "5003": -1.0})
+    moved = anchor_recommendation(history, 400, s, wishes=wishes)
+    assert moved["anbefaling"].sum() == 400
+    assert moved.loc["5002", "anbefaling"] > plain.loc["5002", "anbefaling"]
+    assert moved.loc["5003", "anbefaling"] < plain.loc["5003", "anbefaling"]
+    # the move is exactly ± step × the municipality's base, before the others' renormalisation
+    base = moved["grunnlag"]
+    share = moved["urundet"] / (base * (1 + 0.2 * wishes.reindex(base.index).fillna(0)))
+    assert np.allclose(share, share.iloc[0])  # one common renormalisation factor for everyone
+    assert np.allclose(moved.loc["5002", "tilbakemelding"], 0.2 * base["5002"] * share.iloc[0])
+    assert (moved.loc[["5001", "5004"], "tilbakemelding"] == 0).all()
+    # a wish larger than ±1 is clipped to the step; a held zero is not moved by a wish
+    assert np.allclose(anchor_recommendation(history, 400, s, wishes=pd.Series({"5002": 5.0}))["urundet"],
+                       anchor_recommendation(history, 400, s, wishes=pd.Series({"5002": 1.0}))["urundet"])
+    text = explanation_table(moved)
+    assert "ønsker flere eller færre enn før +" in text.loc["5002", "tekst"]
+    assert "ønsker flere eller færre enn før −" in text.loc["5003", "tekst"]
+    assert (text.drop(columns="tekst").sum(axis=1) == moved["anbefaling"]).all()
+
+
+def test_caps_exceptions_and_adjustments_are_their_own_parts_of_the_explanation():
+    history = _history({"5001": (200, 200), "5002": (100, 100), "5003": (60, 60), "5004": (20, 20)})
+    table = anchor_recommendation(history, 380, AnchorSettings(), caps=pd.Series({"5001": 150.0}),
+                                  exceptions=[{"kommunenummer": "5004", "antall": 5, "begrunnelse": "avtalt"}])
+    extra = {"justering": ("justert av fylket", pd.Series({"5002": 4})),
+             "justering_andre": ("fylkets justeringer av andre kommuner", pd.Series({"5003": -4}))}
+    text = explanation_table(table, (), extra)
+    assert text.loc["5001", "tak"] < 0 and "oppgitt kapasitet (tak) −" in text.loc["5001", "tekst"]
+    assert text.loc["5004", "unntak"] != 0 and text.loc["5004", "avrunding"] == 0
+    assert text.loc["5002", "justering"] == 4 and "justert av fylket +4" in text.loc["5002", "tekst"]
+    final = table["anbefaling"] + pd.Series({"5002": 4, "5003": -4}).reindex(table.index).fillna(0).astype(int)
+    assert (text.drop(columns="tekst").sum(axis=1) == final).all()
+    assert text.loc["5003", "tekst"].endswith(f"resultat {final['5003']}")
+
+
+def test_the_sensitivity_draws_start_from_the_model_itself():
+    from bosetting_lib.model.sensitivity import anchor_sensitivity, anchor_weight_matrix, draw_anchor_settings
+
+    history = pd.concat([_history({"5001": (200, 180), "5002": (100, 120), "5003": (0, np.nan), "5004": (40, 40),
+                                   "5005": (30, 10)}, 2024, status={"5003": "-"}),
+                         _history({"5001": (150, 150), "5002": (80, 80), "5003": (20, 20), "5004": (0, 0),
+                                   "5005": (50, 50)}, 2022)], axis=1)
+    criteria = pd.DataFrame({"bosatte_per_1000_sist": [3.0, 9.0, 1.0, 4.0, 12.0]}, index=history.index)
+    table = anchor_recommendation(history, 300, DEFAULT_SETTINGS, criteria=criteria, wishes=pd.Series({"5004": -1.0}))
+    draws = draw_anchor_settings(DEFAULT_SETTINGS, 50, 0.5, seed=3)
+    weights = anchor_weight_matrix(history, table, criteria, DEFAULT_SETTINGS, draws, pd.Series({"5004": -1.0}))
+    first = weights[0] / weights[0].sum()
+    assert np.allclose(first, table["urundet"].to_numpy() / 300)
+    assert (weights[:, 2] == 0).all()  # asked for 0 last year: held at 0 in every draw
+    assert draws["request_weight"].between(0.25, 0.75).all() and draws["spredning"].between(0.025, 0.075).all()
+    sens = anchor_sensitivity(history, table, criteria, DEFAULT_SETTINGS, 300, n_draws=200, spread=0.5, seed=3,
+                              wishes=pd.Series({"5004": -1.0}))
+    assert (sens["base"] == table["anbefaling"]).all()
+    assert sens["max"]["5003"] == 0 and (sens["p10"] <= sens["p90"]).all()
+
+
 def test_tilts_stay_within_the_bound_and_add_up_in_persons():
     rng = np.random.default_rng(7)
     codes = pd.Index([f"50{i:02d}" for i in range(1, 21)])
@@ -289,7 +349,7 @@ def test_sum_is_total_and_the_rule_holds(data):
         req[0], req[1] = 50, 30
     history = pd.DataFrame({"anmodet_2022": old, "vedtatt_2022": old, "anmodet_2024": req, "vedtatt_2024": dec},
                            index=pd.Index(codes, name="kommunenummer")).astype(float)
-    criteria = pd.DataFrame({"bosatte_per_1000": data.draw(st.lists(st.floats(0, 30), min_size=n, max_size=n)),
+    criteria = pd.DataFrame({"bosatte_per_1000_sist": data.draw(st.lists(st.floats(0, 30), min_size=n, max_size=n)),
                              "folketall": data.draw(st.lists(st.integers(500, 90000), min_size=n, max_size=n))},
                             index=history.index)
     total = data.draw(st.integers(10, 1500))
@@ -306,7 +366,7 @@ def test_sum_is_total_and_the_rule_holds(data):
     excepted = table["status"].eq("unntak")
     ok = table["anbefaling"].eq(0) | table["anbefaling"].ge(10) | excepted
     assert ok.all()
-    assert table.loc[table["null_videreført"], "anbefaling"].eq(0).all()
+    assert table.loc[table["null_viderefort"], "anbefaling"].eq(0).all()
     explained = explanation_table(table, s.tilts)
     assert (explained.drop(columns="tekst").sum(axis=1) == table["anbefaling"]).all()
 

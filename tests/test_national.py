@@ -31,7 +31,8 @@ def test_county_parameters_share_criteria_and_drop_trondelag_only_inputs():
     base = load_params(year=2026)
     raw = county_parameters(base, "46", DataPaths())
     assert raw["fylkesnummer"] == "46" and raw["fylke"] == "Vestland" and raw["totalt"] == 1474
-    assert raw["kriterier"] == base.raw["kriterier"]
+    assert raw["modell"] == base.raw["modell"] and "kriterier" not in raw
+    assert raw["unntak"] == []  # the shared file's exceptions name its own municipalities
     assert "tilbakemeldinger" not in raw["inndata"]
     assert raw["inndata"]["imdi"] == base.raw["nasjonalt"]["imdi"]
 
@@ -95,3 +96,21 @@ def test_national_backtest_per_county_and_for_the_whole_country():
     assert result.loc["02", "rangkorrelasjon"] == pytest.approx(-1.0)
     assert result.loc["00", "fylke"] == "Hele landet" and result.loc["00", "kommuner"] == 5
     assert national_backtest(DataPaths(), 2026, ["01"], table.drop(columns="anmodet_2025")) is None
+
+
+def test_the_overview_shows_how_the_model_hit_before_beside_continuity(national_run):
+    root, _, _ = national_run
+    folder = root / "out" / "2026" / NATIONAL_FOLDER
+    history = pd.read_csv(folder / "modelltreff.csv", dtype={"fylkesnummer": str})
+    assert sorted(history["aar"].unique()) == [2024, 2025]
+    for year, part in history.groupby("aar"):
+        counties = part.loc[part["fylkesnummer"] != "00"]
+        assert sorted(counties["fylkesnummer"]) == RUN_COUNTIES
+        country = part.loc[part["fylkesnummer"] == "00"].iloc[0]
+        assert country["kommuner"] == counties["kommuner"].sum() == 36
+        # the country's MAE is the mean over its municipalities, so the county MAEs weighted by their size
+        weighted = (counties["modell_avvik"] * counties["kommuner"]).sum() / counties["kommuner"].sum()
+        assert country["modell_avvik"] == pytest.approx(weighted, abs=1e-3)
+        assert (counties["kontinuitet_avvik"] > 0).any()
+    html = (folder / "oversikt.html").read_text(encoding="utf-8")
+    assert "Slik har modellen truffet før" in html and "Fylker der modellen traff dårligere enn kontinuitet" in html

@@ -28,7 +28,8 @@ def _explanation_sums(texts: pd.Series) -> list[str]:
     bad = []
     for text in texts:
         t = text.replace(MINUS, "-").replace("\u00a0", "")
-        m = re.match(r"Etter folketall alene: (\d+)[.;](.*?)Resultat (\d+)\.", t)
+        # «Anmodet 2025: 355; nytt totaltall for fylket +34; …; resultat 398.» and then, maybe, why it is held or excepted
+        m = re.match(r"Anmodet \d{4}: (\d+); (.*?)resultat (\d+)\.", t)
         assert m, text
         parts = sum(int(x) for x in re.findall(r"(?<![\w(])([+-]\d+)", m.group(2)))
         if int(m.group(1)) + parts != int(m.group(3)):

@@ -11,8 +11,16 @@ def test_bundled_2026_parameters_load():
     assert params.fylkesnummer == "50"
     assert params.totalt == 1583
     assert params.minstetall == 10
-    assert abs(sum(params.weights().values()) - 1) < 1e-9
+    assert params.strengths() == {"spredning": 0.05}
     assert sorted(params.inndata_imdi) == [2022, 2024, 2025]
+
+
+def test_bundled_model_parameters_are_the_backtested_default():
+    from bosetting_lib.model.anchor import DEFAULT_SETTINGS, settings_from_params
+
+    for year in (2025, 2026):
+        assert settings_from_params(load_params(year=year)) == DEFAULT_SETTINGS
+    assert load_params(year=2026).tilbakemelding_steg == 0.2
 
 
 def _edit(path: Path, old: str, new: str) -> Path:
@@ -36,22 +44,82 @@ def test_unquoted_county_number_is_refused(params_copy):
 
 def test_unquoted_municipality_code_in_exceptions_is_refused(params_copy):
     # YAML reads 0301 as the integer 301 (or octal): codes must be quoted strings
-    columns = _problem_columns(_edit(params_copy, "unntak: []", "unntak: [0301, \"5001\"]"))
-    assert columns == ["unntak[0]"]
+    columns = _problem_columns(_edit(params_copy, "unntak: []", "unntak: [{kommunenummer: 0301, antall: 5, begrunnelse: x}]"))
+    assert columns == ["unntak[0].kommunenummer"]
 
 
 def test_three_digit_code_is_refused(params_copy):
-    assert _problem_columns(_edit(params_copy, "unntak: []", 'unntak: ["501"]')) == ["unntak[0]"]
+    edited = _edit(params_copy, "unntak: []", 'unntak: [{kommunenummer: "501", antall: 5, begrunnelse: x}]')
+    assert _problem_columns(edited) == ["unntak[0].kommunenummer"]
+
+
+def test_an_exception_with_number_and_reason_is_read(params_copy):
+    _edit(params_copy, "unntak: []", 'unntak:\n  - {kommunenummer: "5025", antall: 5, begrunnelse: "Liten kommune, tolk i nabokommunen"}')
+    params = load_params(params_copy, year=2026)
+    assert params.unntak_koder == ("5025",)
+    assert (params.unntak[0].antall, params.unntak[0].begrunnelse) == (5, "Liten kommune, tolk i nabokommunen")
+
+
+def test_the_old_bare_code_list_is_refused_with_the_new_form(params_copy):
+    _edit(params_copy, "unntak: []", 'unntak: ["5001"]')
+    (problem,) = _problems(params_copy)
+    assert "parameter «unntak[0]»" in problem
+    assert "kommunenummer, antall og begrunnelse" in problem and "den gamle formen" in problem
+
+
+@pytest.mark.parametrize(("item", "column"), [
+    ('{kommunenummer: "5001", antall: 5}', "unntak[0].begrunnelse"),
+    ('{kommunenummer: "5001", antall: 5, begrunnelse: " "}', "unntak[0].begrunnelse"),
+    ('{kommunenummer: "5001", antall: -1, begrunnelse: x}', "unntak[0].antall"),
+    ('{kommunenummer: "5001", antall: 5, grunn: x, begrunnelse: x}', "unntak[0].grunn"),
+])
+def test_an_exception_needs_a_count_and_a_reason(params_copy, item, column):
+    assert _problem_columns(_edit(params_copy, "unntak: []", f"unntak: [{item}]")) == [column]
+
+
+def test_the_old_weighted_key_is_refused_with_the_new_form(params_copy):
+    text = params_copy.read_text(encoding="utf-8")
+    params_copy.write_text(text + "kriterier:\n  - {id: befolkning, navn: Befolkning, indikator: folketall, vekt: 1.0}\n",
+                           encoding="utf-8")
+    (problem,) = _problems(params_copy)
+    assert "parameter «kriterier»" in problem and "modell.kriterier" in problem and "erstattet" in problem
+
+
+@pytest.mark.parametrize(("old", "new", "column"), [
+    ("      styrke: 0.05", "      styrke: 0.8", "modell.kriterier[0].styrke"),
+    ("      retning: færre", "      retning: ned", "modell.kriterier[0].retning"),
+    ("      maate: rang", "      maate: median", "modell.kriterier[0].maate"),
+    ("      tjener: Bosettingen skal være styrt og spredt", "      tjener: Noe departementet ikke har sagt",
+     "modell.kriterier[0].tjener"),
+    ("  anmodet_vekt: 0.5 ", "  anmodet_vekt: 1.5 ", "modell.anmodet_vekt"),
+    ("  samlet_tak: 0.15 ", "  samlet_tak: 0.9 ", "modell.samlet_tak"),
+    ("  nullregel: anmodet_null ", "  nullregel: alltid ", "modell.nullregel"),
+    ("  steg: 0.2 ", "  steg: 0.9 ", "tilbakemelding.steg"),
+])
+def test_model_settings_are_checked(params_copy, old, new, column):
+    assert _problem_columns(_edit(params_copy, old, new)) == [column]
+
+
+def test_a_criterion_must_name_the_national_criterion_it_serves(params_copy):
+    _edit(params_copy, "      tjener: Bosettingen skal være styrt og spredt\n", "")
+    (problem,) = _problems(params_copy)
+    assert "parameter «modell.kriterier[0].tjener»" in problem and "påkrevd" in problem
+
+
+def test_the_old_dirichlet_concentration_is_refused_with_the_new_name(params_copy):
+    _edit(params_copy, "  spenn: 0.5 ", "  konsentrasjon: 50 ")
+    (problem,) = _problems(params_copy)
+    assert "usikkerhet.konsentrasjon" in problem and "usikkerhet.spenn" in problem
 
 
 def test_unknown_key_is_refused(params_copy):
     assert _problem_columns(_edit(params_copy, "minstetall: 10", "minstetall: 10\nminimum: 10")) == ["minimum"]
 
 
-def test_wrong_type_and_weights_not_summing_to_one(params_copy):
+def test_wrong_type_and_a_negative_strength(params_copy):
     _edit(params_copy, "totalt: 1583", "totalt: mange")
-    _edit(params_copy, "vekt: 0.30", "vekt: 0.50")
-    assert set(_problem_columns(params_copy)) == {"totalt", "kriterier"}
+    _edit(params_copy, "styrke: 0.05", "styrke: -0.05")
+    assert set(_problem_columns(params_copy)) == {"totalt", "modell.kriterier[0].styrke"}
 
 
 def test_unknown_rounding_method_and_negative_minimum(params_copy):
@@ -91,7 +159,7 @@ def test_duplicate_top_level_key_is_refused_with_both_lines(params_copy):
 @pytest.mark.parametrize(("old", "new", "name"), [
     ("  trekk: 10000\n", "  trekk: 10000\n  trekk: 500\n", "usikkerhet.trekk"),
     ("  frist: 2025-05-14 ", "  frist: 2025-06-01\n  frist: 2025-05-14 ", "tilbakemelding.frist"),
-    ("    vekt: 0.30\n", "    vekt: 0.30\n    vekt: 0.10\n", "kriterier[0].vekt"),
+    ("      styrke: 0.05\n", "      styrke: 0.05\n      styrke: 0.10\n", "modell.kriterier[0].styrke"),
 ])
 def test_duplicate_key_at_any_depth_is_refused(params_copy, old, new, name):
     _edit(params_copy, old, new)
@@ -100,7 +168,7 @@ def test_duplicate_key_at_any_depth_is_refused(params_copy, old, new, name):
 
 
 def test_same_key_in_different_groups_is_fine(params_copy):
-    # every criterion has its own «vekt»; only a repeat inside one group is a mistake
+    # every criterion and every exception has its own «id»; only a repeat inside one group is a mistake
     assert load_params(params_copy, year=2026).totalt == 1583
 
 
@@ -121,9 +189,10 @@ def test_yaml_syntax_error_names_line_and_column_in_norwegian(params_copy, old, 
 
 
 @pytest.mark.parametrize(("old", "new", "column", "suggestion"), [
-    ("indikator: vedtatt_snitt", "indikator: vedtat_snitt", "kriterier[0].indikator", "vedtatt_snitt"),
-    ("grunnlag: vedtatt_snitt", "grunnlag: folketal", "kriterier[1].grunnlag", "folketall"),
-    ("indikator: vedtatt_snitt", "indikator: arbeidsledighet", "kriterier[0].indikator", "ledighet"),
+    ("indikator: bosatte_per_1000_sist", "indikator: bosatte_per_1000_sit", "modell.kriterier[0].indikator",
+     "bosatte_per_1000_sist"),
+    ("indikator: bosatte_per_1000_sist", "indikator: folketal", "modell.kriterier[0].indikator", "folketall"),
+    ("indikator: bosatte_per_1000_sist", "indikator: arbeidsledighet", "modell.kriterier[0].indikator", "ledighet"),
 ])
 def test_unknown_indicator_or_basis_is_refused_with_a_suggestion(params_copy, old, new, column, suggestion):
     _edit(params_copy, old, new)

@@ -196,7 +196,7 @@ def test_sigterm_during_notebook_03_publishes_nothing_and_leaves_no_staging(tmp_
             time.sleep(0.2)
         assert started is not None, f"notebook 03 never started\n{proc.stderr.read() if proc.poll() is not None else ''}"
         staging = started.parents[2]
-        assert (staging / "processed" / "nokkel.csv").is_file(), "02's key should be in the staging folder"
+        assert (staging / "processed" / "kriterier.json").is_file(), "02's criteria should be in the staging folder"
         time.sleep(1.0)
         proc.send_signal(signal.SIGTERM)
         stdout, stderr = proc.communicate(timeout=120)

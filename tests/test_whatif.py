@@ -17,7 +17,7 @@ from bosetting_lib.errors import BosettingError
 from bosetting_lib.steps import allocate
 from bosetting_lib.steps.context import RunContext
 from bosetting_lib.steps.ingest import ingest
-from bosetting_lib.steps.key_step import compute_key
+from bosetting_lib.steps.key_step import compute_criteria
 from bosetting_lib.steps.tables import read_table
 from bosetting_lib.steps.whatif import WhatIfError, prepare_what_if, what_if
 
@@ -40,7 +40,7 @@ def run(tmp_path_factory) -> RunContext:
     context = RunContext(params, DataPaths(root / "data"), root / "processed")
     context.processed_dir.mkdir()
     ingest(context)
-    compute_key(context)
+    compute_criteria(context)
     allocate.recommend(context)
     return context
 
@@ -61,7 +61,9 @@ def test_no_change_shows_no_differences_even_when_the_county_has_adjusted(run, b
     assert result.table["hva_om"].equals(result.table["anbefaling"])
     assert result.table.loc["5001", "merknad"] == "fylkets justering (boligmangel)"
     assert result.table.loc["5006", "merknad"] == "fylkets justering (nytt mottak)"
-    assert result.effective_weights == base.stored.weights  # shown, and unchanged when nothing was asked
+    # the settings are shown, and unchanged when nothing was asked
+    assert result.effective_settings == {"anmodet_vekt": base.settings.request_weight,
+                                         "eldre_aar": base.settings.recency, **base.strengths}
 
 
 @pytest.mark.parametrize("label", ["Trondheim", 5001, "5001", "trondheim kommune", "5001 Trondheim"])
@@ -99,27 +101,34 @@ def test_an_exception_below_the_minimum_needs_a_reason(base):
     assert "unntak fra minstetallet: lang reisevei" in result.table.loc["5033", "merknad"]
 
 
-def test_zero_weights_give_a_norwegian_error_not_a_zero_division(base):
-    with pytest.raises(WhatIfError, match="Alle vektene er 0"):
-        what_if(base, vekter={c: 0 for c in base.stored.weights})
-    with pytest.raises(WhatIfError, match="Ukjent kriterium"):
-        what_if(base, vekter={"sol": 0.5})
-    with pytest.raises(WhatIfError, match="tall ≥ 0"):
-        what_if(base, vekter={"befolkning": -1})
+def test_settings_out_of_range_or_unknown_criteria_give_a_norwegian_error(base):
+    with pytest.raises(WhatIfError, match="Ukjent kriterium i styrker"):
+        what_if(base, styrker={"sol": 0.1})
+    for bad in (-0.1, 0.6, float("nan"), "mye", True):
+        with pytest.raises(WhatIfError, match="Styrken for «Bosatte flyktninger per innbygger sist» må være et tall fra 0 til 0,5"):
+            what_if(base, styrker={"spredning": bad})
+    for bad in (-0.1, 1.5, "halv"):
+        with pytest.raises(WhatIfError, match="Vekt på siste anmodning i grunnlaget må være et tall fra 0 til 1"):
+            what_if(base, anmodet_vekt=bad)
+        with pytest.raises(WhatIfError, match="Vekt på eldre år må være et tall fra 0 til 1"):
+            what_if(base, eldre_aar=bad)
+    # every criterion at strength 0 is allowed: the base alone, said in words, and the sum still the total
+    result = what_if(base, styrker={c: 0 for c in base.strengths})
+    assert result.table["hva_om"].sum() == TOTAL and any("styrke 0" in note for note in result.notes)
 
 
-def test_changed_weights_are_scaled_and_the_effective_weights_returned(base):
-    result = what_if(base, vekter={"befolkning": 0.4})
-    weights = result.effective_weights
-    assert sum(weights.values()) == pytest.approx(1.0)
-    stored = base.stored.weights
-    scale = 1 + 0.4 - stored["befolkning"]
-    assert weights["befolkning"] == pytest.approx(0.4 / scale)
-    assert weights["kapasitet"] == pytest.approx(stored["kapasitet"] / scale)
-    assert any("skalert" in note for note in result.notes)
+def test_changed_settings_are_used_and_returned(base):
+    result = what_if(base, anmodet_vekt=1.0, styrker={"spredning": 0.2})
+    used = result.effective_settings
+    assert used["anmodet_vekt"] == 1.0 and used["spredning"] == 0.2
+    assert used["eldre_aar"] == base.settings.recency  # not asked, not changed
+    shown = result.settings.set_index("innstilling")
+    assert shown.loc["spredning", "anbefaling"] == base.strengths["spredning"]
     # by the criterion's name too, with the same result
-    assert what_if(base, vekter={"Befolkning": 0.4}).table.equals(result.table)
+    assert what_if(base, anmodet_vekt=1.0, styrker={"Bosatte flyktninger per innbygger sist": 0.2}).table.equals(result.table)
     assert result.table["hva_om"].sum() == TOTAL and not result.changed.empty
+    # the request weight alone moves the numbers too (the base follows the request instead of the decision)
+    assert not what_if(base, anmodet_vekt=0.0).changed.empty
 
 
 def test_a_changed_total_keeps_the_sum_and_the_countys_adjustments(base):
@@ -134,13 +143,14 @@ def test_a_changed_total_keeps_the_sum_and_the_countys_adjustments(base):
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(weights=st.lists(st.floats(0, 1), min_size=5, max_size=5), total=st.integers(0, 3000),
+@given(strength=st.floats(0, 0.5), request=st.floats(0, 1), recency=st.floats(0, 1), total=st.integers(0, 3000),
        minimum=st.integers(0, 20), fixed=st.integers(0, 600), excepted=st.booleans(),
        pick=st.integers(0, 37))
-def test_the_sum_is_always_the_total_or_a_norwegian_error(base, weights, total, minimum, fixed, excepted, pick):
+def test_the_sum_is_always_the_total_or_a_norwegian_error(base, strength, request, recency, total, minimum, fixed,
+                                                          excepted, pick):
     code = base.official.index[pick]
-    kwargs = {"vekter": dict(zip(base.stored.weights, weights)), "totalt": total, "minstetall": minimum,
-              "justeringer": {code: fixed}}
+    kwargs = {"styrker": {c: strength for c in base.strengths}, "anmodet_vekt": request, "eldre_aar": recency,
+              "totalt": total, "minstetall": minimum, "justeringer": {code: fixed}}
     if excepted:
         kwargs["unntak"] = {code: "prøver et unntak"}
     try:
@@ -168,9 +178,12 @@ def test_the_panel_builds_without_a_screen_and_refuses_in_words(base, run):
     panel = build_what_if_panel(base)
     assert "summen av hva om-tallene er 1\u00a0583" in panel.output.value
     assert "ingen kommuner får et annet tall" in panel.output.value
-    panel.weight_sliders["befolkning"].value = 0.5  # an observer redraws at once
+    assert set(panel.setting_sliders) == {"anmodet_vekt", "eldre_aar", *base.strengths}
+    panel.setting_sliders["anmodet_vekt"].value = 1.0  # an observer redraws at once
     assert "kommuner får et annet tall" in panel.output.value and bytes(panel.chart.value).startswith(b"\x89PNG")
-    assert panel.arguments()["vekter"]["befolkning"] == 0.5
+    assert panel.arguments()["anmodet_vekt"] == 1.0 and panel.arguments()["styrker"] is None
+    panel.setting_sliders["spredning"].value = 0.2
+    assert panel.arguments()["styrker"] == {"spredning": 0.2}
     panel.fixed["5033"] = (5, None)
     assert panel.update() is None and "Går ikke" in panel.output.value
     panel.fixed["5033"] = (5, "lang reisevei")
@@ -187,3 +200,8 @@ def test_show_what_if_gives_tables_or_the_refusal_in_words(base):
     assert "summen av hva om-tallene er 1\u00a0683" in shown and "Kommuner med endret tall" in shown
     refused = show_what_if(base, justeringer={"Trondhjem": 450})
     assert "Går ikke" in refused and "Ukjent kommune" in refused
+
+
+def test_an_exception_without_its_fixed_number_is_refused_in_words(base):
+    with pytest.raises(WhatIfError, match="sett tallet i justeringer også for 5033 Tydal"):
+        what_if(base, unntak={"Tydal": "lang reisevei"})

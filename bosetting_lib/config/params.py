@@ -18,9 +18,14 @@ ROUNDING_METHODS = ("sainte-lague", "dhondt", "largest-remainder")
 # The indicator ids of bosetting_lib.model.indicators.INDICATORS (a test keeps the two in step). Listed here so that a
 # typo in a criterion is refused when the parameters are loaded, without config importing the model.
 KNOWN_INDICATORS = (
-    "folketall", "vedtatt_snitt", "vilje", "levering", "bosatte_per_1000", "fastlege_reservekapasitet",
-    "arbeidsmarked_sentralitet", "ledighet", "innvandrerandel", "oppgitt_kapasitet",
+    "folketall", "vedtatt_snitt", "vilje", "levering", "bosatte_per_1000", "bosatte_per_1000_sist",
+    "fastlege_reservekapasitet", "arbeidsmarked_sentralitet", "ledighet", "innvandrerandel", "oppgitt_kapasitet",
 )
+# How a criterion scores the municipalities (the anchor model's Tilt.kind, in Norwegian): by rank within the county,
+# by the ratio to the county's median, or towards the population share.
+TILT_KINDS = {"rang": "rank", "forhold": "log_ratio", "mot_folketall": "toward_population"}
+TILT_DIRECTIONS = {"flere": 1, "færre": -1}  # what a higher value of the indicator gives
+ZERO_RULES = {"anmodet_null": "asked_zero", "anmodet_null_eller_nei": "asked_zero_or_declined", "ingen": "none"}
 _CODE = re.compile(r"^\d{4}$")
 _COUNTY = re.compile(r"^\d{2}$")
 
@@ -34,6 +39,7 @@ _TOP_LEVEL: dict[str, tuple[type, ...]] = {
     "unntak": (list,),
     "avrunding": (str,),
     "inndata": (dict,),
+    "modell": (dict,),
     "kriterier": (list,),
     "beskrivelse": (str,),
     "nasjonale_kriterier": (list,),
@@ -47,7 +53,7 @@ _TOP_LEVEL: dict[str, tuple[type, ...]] = {
     "rapport": (dict,),
     "godta_avvik": (list,),
 }
-_REQUIRED = ("aar", "fylkesnummer", "totalt", "minstetall", "inndata", "kriterier")
+_REQUIRED = ("aar", "fylkesnummer", "totalt", "minstetall", "inndata", "modell")
 _INPUT_KEYS: dict[str, tuple[type, ...]] = {
     "register": (str,),
     "imdi": (dict,),
@@ -65,8 +71,8 @@ _INPUT_KEYS: dict[str, tuple[type, ...]] = {
     "fylkets_kunnskap": (str,),
 }
 _NATIONAL_KEYS: dict[str, tuple[type, ...]] = {"fylkestotaler": (str,), "imdi": (dict,), "delingsvekter": (str,)}
-_SENSITIVITY_KEYS: dict[str, tuple[type, ...]] = {"trekk": (int,), "konsentrasjon": (int, float), "startverdi": (int,)}
-_FEEDBACK_KEYS: dict[str, tuple[type, ...]] = {"frist": (dt.date,), "kontakt": (str,)}
+_SENSITIVITY_KEYS: dict[str, tuple[type, ...]] = {"trekk": (int,), "spenn": (int, float), "startverdi": (int,)}
+_FEEDBACK_KEYS: dict[str, tuple[type, ...]] = {"frist": (dt.date,), "kontakt": (str,), "steg": (int, float)}
 # Who sends the report, its date and how final it is; shown on the first screen and in the workbook.
 _REPORT_KEYS: dict[str, tuple[type, ...]] = {"status": (str,), "dato": (dt.date, type(None)), "avsender": (str, type(None))}
 REPORT_STATUSES = ("utkast", "endelig")
@@ -79,9 +85,23 @@ _CRITERION_KEYS: dict[str, tuple[type, ...]] = {
     "navn": (str,),
     "beskrivelse": (str,),
     "indikator": (str,),
-    "vekt": (int, float),
-    "grunnlag": (str,),
+    "styrke": (int, float),
+    "retning": (str,),
+    "maate": (str,),
+    "tjener": (str,),
 }
+_MODEL_KEYS: dict[str, tuple[type, ...]] = {
+    "anmodet_vekt": (int, float),
+    "eldre_aar": (int, float),
+    "samlet_tak": (int, float),
+    "nullregel": (str,),
+    "unntak_forslag": (int,),
+    "kriterier": (list,),
+}
+_EXCEPTION_KEYS: dict[str, tuple[type, ...]] = {"kommunenummer": (str,), "antall": (int,), "begrunnelse": (str,)}
+NEW_EXCEPTION_FORM = ('en liste med kommunenummer, antall og begrunnelse, f.eks. «- {kommunenummer: "5001", antall: 5, '
+                      'begrunnelse: "…"}» (den gamle formen med bare kommunenummer er erstattet: et unntak skal si '
+                      'hvor mange og hvorfor)')
 
 
 # The year a run is for when nobody says otherwise (the command line, make and the notebooks all take it from here).
@@ -90,14 +110,36 @@ DEFAULT_YEAR = 2026
 
 @dataclass(frozen=True)
 class Criterion:
-    """One of the year's criteria: measured by one indicator, given one weight in the key."""
+    """One of the year's criteria: an indicator that tilts the anchor up or down, at most by ``styrke`` (0.05 = ±5 %)."""
 
     id: str
     navn: str
     beskrivelse: str
     indikator: str
-    vekt: float
-    grunnlag: str = "folketall"  # for rate indicators: the count the rate scales (population or settlement history)
+    styrke: float
+    retning: str = "flere"  # what a higher value gives: "flere" or "færre"
+    maate: str = "rang"  # rang, forhold or mot_folketall (see TILT_KINDS)
+    tjener: str = ""  # the national criterion it serves (text found in one of nasjonale_kriterier)
+
+
+@dataclass(frozen=True)
+class ModelParams:
+    """The anchor model's settings (bosetting_lib.model.anchor.AnchorSettings, in the parameter file's words)."""
+
+    anmodet_vekt: float = 0.5  # the latest request's share of the base; the rest is the latest decision
+    eldre_aar: float = 0.5  # an older year's weight per year back (0: only the latest year)
+    samlet_tak: float = 0.15  # the largest total move of all criteria together (0.15 = ±15 %)
+    nullregel: str = "anmodet_null"  # see ZERO_RULES
+    unntak_forslag: int = 5  # the amount proposed for an exception candidate
+
+
+@dataclass(frozen=True)
+class ExceptionParam:
+    """An exception from the minimum: the municipality gets exactly ``antall``, for the stated reason."""
+
+    kommunenummer: str
+    antall: int
+    begrunnelse: str
 
 
 @dataclass(frozen=True)
@@ -114,18 +156,20 @@ class Params:
     inndata_imdi: dict[int, str]
     inndata_folketall: str
     kriterier: tuple[Criterion, ...]
-    unntak: tuple[str, ...] = ()
+    modell: ModelParams = field(default_factory=ModelParams)
+    unntak: tuple[ExceptionParam, ...] = ()
     fylke: str | None = None
     beskrivelse: str = ""
     nasjonale_kriterier: tuple[str, ...] = ()
     enslige_mindreaarige: int | None = None
     scenarier: tuple[int, ...] = ()
     usikkerhet_trekk: int = 10_000
-    usikkerhet_konsentrasjon: float = 200.0
+    usikkerhet_spenn: float = 0.5
     usikkerhet_startverdi: int = 1
     bruk_eksempeldata: bool = False
     tilbakemelding_frist: dt.date | None = None
     tilbakemelding_kontakt: str | None = None
+    tilbakemelding_steg: float = 0.2  # "more/fewer than before" moves the number by at most this share
     rapport_status: str = "utkast"
     rapport_dato: dt.date | None = None
     rapport_avsender: str | None = None
@@ -135,9 +179,14 @@ class Params:
     godta_avvik: tuple[dict[str, Any], ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
-    def weights(self) -> dict[str, float]:
-        """Criterion id -> weight."""
-        return {c.id: c.vekt for c in self.kriterier}
+    def strengths(self) -> dict[str, float]:
+        """Criterion id -> strength (the largest move it alone can make)."""
+        return {c.id: c.styrke for c in self.kriterier}
+
+    @property
+    def unntak_koder(self) -> tuple[str, ...]:
+        """The municipalities with an exception from the minimum."""
+        return tuple(e.kommunenummer for e in self.unntak)
 
 
 def default_params_file(year: int) -> Path:
@@ -369,13 +418,7 @@ def load_params(path: Path | str | None = None, *, year: int | None = None, allo
     if year is not None and isinstance(data.get("aar"), int) and data["aar"] != year:
         problems.append(Problem(file, expected=f"året {year}", found=str(data["aar"]), column="aar"))
 
-    exceptions = data.get("unntak") or []
-    if isinstance(exceptions, list):
-        for i, code in enumerate(exceptions):
-            if not (isinstance(code, str) and _CODE.match(code)):
-                name = f"unntak[{i}]"
-                problems.append(Problem(file, expected='kommunenummer med fire sifre i anførselstegn, f.eks. "0301"'
-                                        + _read_as(code, name, written), found=_shown(code, name, written), column=name))
+    exceptions = _exceptions(data.get("unntak") or [], file, problems, written)
 
     method = data.get("avrunding", "sainte-lague")
     if isinstance(method, str) and method not in ROUNDING_METHODS:
@@ -409,15 +452,21 @@ def load_params(path: Path | str | None = None, *, year: int | None = None, allo
             if not isinstance(text, str):
                 problems.append(Problem(file, expected="en tekst", found=repr(text), column=f"nasjonale_kriterier[{i}]"))
     sensitivity = data.get("usikkerhet") if isinstance(data.get("usikkerhet"), dict) else {}
+    if "konsentrasjon" in sensitivity:
+        problems.append(Problem(file, expected=("usikkerhet.spenn (hvor mye modellens innstillinger varieres, f.eks. 0.5); "
+                                                "konsentrasjon gjaldt den gamle vektede nøkkelen"),
+                                found=_shown(sensitivity["konsentrasjon"], "usikkerhet.konsentrasjon", written),
+                                column="usikkerhet.konsentrasjon"))
+        sensitivity = {k: v for k, v in sensitivity.items() if k != "konsentrasjon"}
     _check_keys(sensitivity, _SENSITIVITY_KEYS, "usikkerhet.", file, problems, written)
     if isinstance(sensitivity.get("trekk"), int) and not 1 <= sensitivity["trekk"] <= 1_000_000:
         problems.append(Problem(file, expected="mellom 1 og 1 000 000 trekk", found=str(sensitivity["trekk"]), column="usikkerhet.trekk"))
-    if isinstance(sensitivity.get("konsentrasjon"), (int, float)) and sensitivity["konsentrasjon"] <= 0:
-        problems.append(Problem(file, expected="et tall over 0", found=str(sensitivity["konsentrasjon"]), column="usikkerhet.konsentrasjon"))
+    _in_range(sensitivity, "spenn", 0.0, 1.0, "usikkerhet.", file, problems)
     national = data.get("nasjonalt") if isinstance(data.get("nasjonalt"), dict) else {}
     _check_keys(national, _NATIONAL_KEYS, "nasjonalt.", file, problems, written)
     feedback = data.get("tilbakemelding") if isinstance(data.get("tilbakemelding"), dict) else {}
     _check_keys(feedback, _FEEDBACK_KEYS, "tilbakemelding.", file, problems, written)
+    _in_range(feedback, "steg", 0.0, 0.5, "tilbakemelding.", file, problems)
     report = data.get("rapport") if isinstance(data.get("rapport"), dict) else {}
     _check_keys(report, _REPORT_KEYS, "rapport.", file, problems, written)
     status = report.get("status", "utkast")
@@ -429,35 +478,12 @@ def load_params(path: Path | str | None = None, *, year: int | None = None, allo
 
     overrides = _overrides(data.get("godta_avvik"), file, problems, written)
 
-    criteria: list[Criterion] = []
-    raw_criteria = data.get("kriterier") if isinstance(data.get("kriterier"), list) else []
-    for i, item in enumerate(raw_criteria):
-        prefix = f"kriterier[{i}]."
-        if not isinstance(item, dict):
-            problems.append(Problem(file, expected="et kriterium med id, navn, indikator og vekt", found=repr(item), column=f"kriterier[{i}]"))
-            continue
-        before = len(problems)
-        _check_keys(item, _CRITERION_KEYS, prefix, file, problems, written)
-        for key in ("id", "navn", "indikator", "vekt"):
-            if key not in item:
-                problems.append(Problem(file, expected="parameteren er påkrevd", found="mangler", column=prefix + key))
-        for key in ("indikator", "grunnlag"):
-            if isinstance(item.get(key), str) and item[key] not in KNOWN_INDICATORS:
-                problems.append(_indicator_problem(file, item[key], prefix + key))
-        if len(problems) == before:
-            if item["vekt"] < 0:
-                problems.append(Problem(file, expected="en vekt ≥ 0", found=str(item["vekt"]), column=prefix + "vekt"))
-            criteria.append(Criterion(item["id"], item["navn"], item.get("beskrivelse", ""), item["indikator"],
-                                      float(item["vekt"]), item.get("grunnlag", "folketall")))
-    if raw_criteria and len(criteria) == len(raw_criteria):
-        ids = [c.id for c in criteria]
-        if len(set(ids)) != len(ids):
-            problems.append(Problem(file, expected="ulike id for hvert kriterium", found=", ".join(ids), column="kriterier"))
-        total_weight = sum(c.vekt for c in criteria)
-        if abs(total_weight - 1.0) > 1e-6:
-            problems.append(Problem(file, expected="vekter som summerer til 1", found=f"{total_weight:g}", column="kriterier"))
-    elif "kriterier" in data and not raw_criteria:
-        problems.append(Problem(file, expected="minst ett kriterium", found="ingen", column="kriterier"))
+    if "kriterier" in data:
+        problems.append(Problem(file, expected=(
+            "kriteriene under modell.kriterier, hvert med styrke, retning og tjener (ankermodellen, se params/2026.yaml); "
+            "den vektede nøkkelen med vekt per kriterium er erstattet"), found="kriterier på øverste nivå", column="kriterier"))
+    national_texts = [t for t in national_criteria if isinstance(t, str)] if isinstance(national_criteria, list) else []
+    model, criteria = _model(data.get("modell"), national_texts, file, problems, written)
 
     if problems:
         raise ParameterError(problems)
@@ -470,6 +496,7 @@ def load_params(path: Path | str | None = None, *, year: int | None = None, allo
         minstetall=data["minstetall"],
         avrunding=method,
         unntak=tuple(exceptions),
+        modell=model,
         inndata_register=inputs.get("register", "reference"),
         inndata_imdi=dict(sorted(imdi.items())),
         inndata_folketall=inputs["folketall"],
@@ -479,11 +506,12 @@ def load_params(path: Path | str | None = None, *, year: int | None = None, allo
         enslige_mindreaarige=minors,
         scenarier=tuple(scenarios),
         usikkerhet_trekk=sensitivity.get("trekk", 10_000),
-        usikkerhet_konsentrasjon=float(sensitivity.get("konsentrasjon", 200.0)),
+        usikkerhet_spenn=float(sensitivity.get("spenn", 0.5)),
         usikkerhet_startverdi=sensitivity.get("startverdi", 1),
         bruk_eksempeldata=data.get("bruk_eksempeldata", False),
         tilbakemelding_frist=feedback.get("frist"),
         tilbakemelding_kontakt=feedback.get("kontakt"),
+        tilbakemelding_steg=float(feedback.get("steg", 0.2)),
         rapport_status=status if isinstance(status, str) else "utkast",
         rapport_dato=report.get("dato"),
         rapport_avsender=report.get("avsender"),
@@ -492,3 +520,98 @@ def load_params(path: Path | str | None = None, *, year: int | None = None, allo
         godta_avvik=overrides,
         raw=data,
     )
+
+
+def _in_range(mapping: dict, key: str, low: float, high: float, prefix: str, file: str, problems: list[Problem]) -> None:
+    value = mapping.get(key)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and not low <= value <= high:
+        problems.append(Problem(file, expected=f"et tall fra {low:g} til {high:g}".replace(".", ","), found=str(value),
+                                column=prefix + key))
+
+
+def _exceptions(items: Any, file: str, problems: list[Problem], written: dict[str, str]) -> list[ExceptionParam]:
+    """``unntak``: a list of {kommunenummer, antall, begrunnelse}; a bare code (the old form) is refused with the new form."""
+    if not isinstance(items, list):
+        return []
+    out: list[ExceptionParam] = []
+    for i, item in enumerate(items):
+        name = f"unntak[{i}]"
+        if not isinstance(item, dict):
+            problems.append(Problem(file, expected=NEW_EXCEPTION_FORM, found=_shown(item, name, written), column=name))
+            continue
+        before = len(problems)
+        _check_keys(item, _EXCEPTION_KEYS, name + ".", file, problems, written)
+        for key in _EXCEPTION_KEYS:
+            if key not in item:
+                problems.append(Problem(file, expected="parameteren er påkrevd", found="mangler", column=f"{name}.{key}"))
+        if len(problems) > before:
+            continue
+        code, count, reason = item["kommunenummer"], item["antall"], item["begrunnelse"].strip()
+        if not _CODE.match(code):
+            problems.append(Problem(file, expected='kommunenummer med fire sifre i anførselstegn, f.eks. "5001"', found=code,
+                                    column=f"{name}.kommunenummer"))
+        elif count < 0:
+            problems.append(Problem(file, expected="et heltall ≥ 0", found=str(count), column=f"{name}.antall"))
+        elif not reason:
+            problems.append(Problem(file, expected="en begrunnelse (hvorfor kommunen får et annet tall enn regelen gir)",
+                                    found="tom", column=f"{name}.begrunnelse"))
+        elif code in {e.kommunenummer for e in out}:
+            problems.append(Problem(file, expected="hver kommune bare én gang i unntak", found=code, column=f"{name}.kommunenummer"))
+        else:
+            out.append(ExceptionParam(code, count, reason))
+    return out
+
+
+def _model(section: Any, national: list[str], file: str, problems: list[Problem],
+           written: dict[str, str]) -> tuple[ModelParams, tuple[Criterion, ...]]:
+    """``modell``: the anchor settings and the criteria (tilts), each naming the national criterion it serves."""
+    if not isinstance(section, dict):
+        return ModelParams(), ()
+    _check_keys(section, _MODEL_KEYS, "modell.", file, problems, written)
+    for key in ("anmodet_vekt", "eldre_aar"):
+        _in_range(section, key, 0.0, 1.0, "modell.", file, problems)
+    _in_range(section, "samlet_tak", 0.0, 0.5, "modell.", file, problems)
+    rule = section.get("nullregel", "anmodet_null")
+    if isinstance(rule, str) and rule not in ZERO_RULES:
+        problems.append(Problem(file, expected="en av " + ", ".join(ZERO_RULES), found=rule, column="modell.nullregel"))
+    amount = section.get("unntak_forslag", 5)
+    if isinstance(amount, int) and not isinstance(amount, bool) and amount < 1:
+        problems.append(Problem(file, expected="et heltall ≥ 1 (og under minstetallet)", found=str(amount),
+                                column="modell.unntak_forslag"))
+    criteria: list[Criterion] = []
+    raw = section.get("kriterier") if isinstance(section.get("kriterier"), list) else []
+    for i, item in enumerate(raw):
+        prefix = f"modell.kriterier[{i}]."
+        if not isinstance(item, dict):
+            problems.append(Problem(file, expected="et kriterium med id, navn, indikator, styrke, retning og tjener",
+                                    found=repr(item), column=f"modell.kriterier[{i}]"))
+            continue
+        before = len(problems)
+        _check_keys(item, _CRITERION_KEYS, prefix, file, problems, written)
+        for key in ("id", "navn", "indikator", "styrke", "retning", "tjener"):
+            if key not in item:
+                problems.append(Problem(file, expected="parameteren er påkrevd", found="mangler", column=prefix + key))
+        if isinstance(item.get("indikator"), str) and item["indikator"] not in KNOWN_INDICATORS:
+            problems.append(_indicator_problem(file, item["indikator"], prefix + "indikator"))
+        if isinstance(item.get("retning"), str) and item["retning"] not in TILT_DIRECTIONS:
+            problems.append(Problem(file, expected="flere eller færre (hva en høyere verdi gir)", found=item["retning"],
+                                    column=prefix + "retning"))
+        if isinstance(item.get("maate"), str) and item["maate"] not in TILT_KINDS:
+            problems.append(Problem(file, expected="en av " + ", ".join(TILT_KINDS), found=item["maate"], column=prefix + "maate"))
+        _in_range(item, "styrke", 0.0, 0.5, prefix, file, problems)
+        serves = item.get("tjener")
+        if isinstance(serves, str) and national and not any(serves.strip().casefold() in t.casefold() for t in national):
+            problems.append(Problem(file, expected=("en tekst fra ett av punktene i nasjonale_kriterier (" +
+                                                    "; ".join(t[:60] for t in national) + ")"),
+                                    found=serves, column=prefix + "tjener"))
+        if len(problems) == before:
+            criteria.append(Criterion(item["id"], item["navn"], item.get("beskrivelse", ""), item["indikator"],
+                                      float(item["styrke"]), item["retning"], item.get("maate", "rang"), serves.strip()))
+    ids = [c.id for c in criteria]
+    if len(set(ids)) != len(ids):
+        problems.append(Problem(file, expected="ulike id for hvert kriterium", found=", ".join(ids), column="modell.kriterier"))
+    model = ModelParams(
+        anmodet_vekt=float(section.get("anmodet_vekt", 0.5)), eldre_aar=float(section.get("eldre_aar", 0.5)),
+        samlet_tak=float(section.get("samlet_tak", 0.15)), nullregel=rule if isinstance(rule, str) else "anmodet_null",
+        unntak_forslag=amount if isinstance(amount, int) else 5)
+    return model, tuple(criteria)

@@ -15,6 +15,8 @@ The model, step by step (every step is a column of :func:`anchor_recommendation`
    proportion when the bound binds). The unrounded number is ``total × base × (1 + moves) / Σ base × (1 + moves)``:
    the difference between ``total × base`` and that number is each tilt's persons plus the others' tilts
    ("utjevning", the renormalisation).
+   A municipality's answer "more/fewer than before" (``wishes`` +1 / −1) moves its base by ``± feedback_step`` in the
+   same way (its own bound, shown as its own part of the explanation).
 4. **Exceptions**: an explicit list ``[{kommunenummer, antall, begrunnelse}]`` is honoured (fixed at ``antall``, the
    rest re-apportioned). Candidates are *proposed*, with a reason, never applied silently: a municipality whose latest
    request was between 1 and the minimum − 1, or whose unrounded number lands where the exception amount (5) is the
@@ -34,6 +36,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from bosetting_lib.config.params import TILT_DIRECTIONS, Params
+from bosetting_lib.config.params import TILT_KINDS as TILT_KIND_NAMES
+from bosetting_lib.config.params import ZERO_RULES as ZERO_RULE_NAMES
 from bosetting_lib.model.allocation import apportion_detailed
 from bosetting_lib.errors import BosettingError
 from bosetting_lib.formatting import format_int
@@ -84,6 +89,7 @@ class AnchorSettings:
     apply_proposed_exceptions: bool = False
     minimum: int = 10
     method: str = "sainte-lague"
+    feedback_step: float = 0.2
 
     def __post_init__(self) -> None:
         if not (0 <= self.request_weight <= 1):
@@ -96,6 +102,8 @@ class AnchorSettings:
             raise ValueError(f"zero_rule must be one of {ZERO_RULES}.")
         if not (0 < self.exception_amount < self.minimum) and self.minimum > 1:
             raise ValueError("exception_amount must lie between 0 and the minimum.")
+        if not (0 <= self.feedback_step < 1):
+            raise ValueError("feedback_step must lie in [0, 1).")
 
 
 @dataclass(frozen=True)
@@ -248,6 +256,7 @@ def anchor_recommendation(
     will_settle: pd.Series | None = None,
     caps: pd.Series | None = None,
     exceptions: Iterable[Mapping] | None = None,
+    wishes: pd.Series | None = None,
 ) -> pd.DataFrame:
     """The anchor-and-tilt recommendation for one county: a table indexed by kommunenummer (see the module docstring).
 
@@ -255,7 +264,7 @@ def anchor_recommendation(
     ``vedtatt_YYYY_status`` ("-", "avventer vedtak", …), as :func:`bosetting_lib.steps.allocate.history_wide` makes.
     ``criteria``: the tilts' columns (and ``folketall`` for lifted zeros). ``will_settle``: True (will settle: lifts a
     zero), False (declines: 0), NaN (no answer). ``caps``: stated maximum (NaN = none). ``exceptions``:
-    ``[{kommunenummer, antall, begrunnelse}]``.
+    ``[{kommunenummer, antall, begrunnelse}]``. ``wishes``: +1 (more than before), −1 (fewer), 0 or NaN (no move).
     """
     settings = DEFAULT_SETTINGS if settings is None else settings
     codes = history.index
@@ -297,7 +306,10 @@ def anchor_recommendation(
     base = kept / kept.sum()
 
     moves = tilt_moves(base, criteria, settings)
-    factor = 1.0 + (moves.sum(axis=1) if moves.shape[1] else 0.0)
+    wish = (pd.Series(0.0, index=codes) if wishes is None else
+            wishes.reindex(codes).astype("float64").fillna(0.0).clip(-1, 1))
+    wish_move = settings.feedback_step * wish.where(base > 0, 0.0)
+    factor = 1.0 + (moves.sum(axis=1) if moves.shape[1] else 0.0) + wish_move
     norm = float((base * factor).sum())
     unrounded = total * base * factor / norm
 
@@ -309,6 +321,7 @@ def anchor_recommendation(
     table["grunnlag"] = total * base
     for tilt in settings.tilts:
         table[f"tilt_{tilt.id}"] = total * base * moves[tilt.id] / norm
+    table["tilbakemelding"] = total * base * wish_move / norm
     table["utjevning"] = total * base * (1.0 / norm - 1.0)
     table["urundet"] = unrounded
     # the pieces of the explanation from the latest request to the base (see explanation_table)
@@ -316,7 +329,8 @@ def anchor_recommendation(
     table["_vedtak"] = total * parts["vedtak_trekk"]
     table["_eldre"] = total * parts["eldre_trekk"]
     table["_lift"] = total * (raw - parts["grunnlag_raa"])
-    table["_null"] = np.where(zero, -total * raw, 0.0)
+    table["_null"] = np.where(zero & ~says_no, -total * raw, 0.0)
+    table["_nei"] = np.where(says_no, -total * raw, 0.0)
     table["_fordelt"] = np.where(zero, 0.0, total * (base - raw))
 
     fixed = {e.kommunenummer: e for e in parse_exceptions(exceptions, codes)}
@@ -347,6 +361,9 @@ def anchor_recommendation(
     if rest_total < 0:
         raise BosettingError(f"Unntakene fordeler {total - rest_total} personer, mer enn totaltallet {total}. "
                              "Fjern eller senk noen av unntakene.")
+    if 0 < rest_total < m and fixed:
+        raise BosettingError(f"Etter unntakene er {rest_total} personer igjen, færre enn minstetallet {m}, så ingen av de "
+                             "andre kommunene kan få dem. Endre antallet i et av unntakene eller legg til et unntak.")
     if rest_total > 0 and not (unrounded.reindex(rest) > 0).any():
         raise BosettingError(f"Etter unntakene er {rest_total} personer igjen, men ingen av de andre kommunene har noe "
                              "grunnlag (alle har 0). Fjern et unntak eller legg inn en tilbakemelding om at en kommune vil bosette.")
@@ -366,12 +383,18 @@ def anchor_recommendation(
     why[says_no] = "Kommunen har svart at den ikke vil bosette"
     status[lifted] = status[lifted] + " (løftet fra 0)"
     why[lifted] = f"Anmodet eller vedtatt 0 i {latest}, men kommunen har svart at den vil bosette"
-    table["null_videreført"] = zero & ~says_no
+    table["null_viderefort"] = zero & ~says_no
     table["unntak_forslag"] = proposal
     table["unntak_forslag_begrunnelse"] = reason.where(proposal.notna(), "")
     table["status"] = status.astype("str")
     table["aarsak"] = why.astype("str")
-    table["avrunding"] = table["anbefaling"] - table["urundet"]
+    # Where a stated capacity binds, the cut is its own part; a fixed exception's difference is its own part too.
+    capped_at = (pd.Series(np.inf, index=codes) if cap is None else cap.fillna(np.inf))
+    table["_tak"] = np.where(~codes.isin(list(fixed)) & (capped_at < unrounded) & ~zero,
+                             np.minimum(capped_at, unrounded) - unrounded, 0.0)
+    is_fixed = pd.Series(codes.isin(list(fixed)), index=codes)
+    table["_unntak"] = np.where(is_fixed, table["anbefaling"] - table["urundet"], 0.0)
+    table["avrunding"] = np.where(is_fixed, 0.0, table["anbefaling"] - table["urundet"] - table["_tak"])
     table.attrs.update({"siste_aar": latest, "totalt": int(total), "tilts": [t.id for t in settings.tilts]})
     if int(table["anbefaling"].sum()) != int(total):  # apportion guarantees this; a guard against a silent wrong answer
         raise BosettingError(f"Summen {int(table['anbefaling'].sum())} er ikke totaltallet {total}.")
@@ -404,32 +427,56 @@ def explanation_parts(result: int, parts: Mapping[str, float]) -> dict[str, int]
     return {n: int(v) for n, v in zip(names, floors)}
 
 
-def explanation_table(table: pd.DataFrame, tilts: Iterable[Tilt] = ()) -> pd.DataFrame:
+def explanation_table(table: pd.DataFrame, tilts: Iterable[Tilt] = (),
+                      extra: Mapping[str, tuple[str, pd.Series]] | None = None) -> pd.DataFrame:
     """Per municipality the whole-number parts from the latest request to the recommendation, summing exactly to it.
 
-    Columns: one per part (Norwegian labels) and ``tekst``: "Anmodet 2024: 80; nytt totaltall for fylket −50; …;
-    resultat 33". Parts that round to 0 are left out of the text (the latest request is always shown).
+    Columns: one per part (the anchor table's column without a leading underscore, see :func:`part_labels`) and
+    ``tekst``: "Anmodet 2024: 80; nytt totaltall for fylket −50; …; resultat 33". Parts that round to 0 are left out
+    of the text (the latest request is always shown). ``extra``: whole-number parts after the model, by id, as
+    (label, Series by kommunenummer), e.g. the county's own adjustments; the result is then the model's number plus them.
     """
     latest = table.attrs.get("siste_aar", "")
-    labels = {"anmodet": f"Anmodet {latest}", "_nytt_totaltall": "nytt totaltall for fylket",
-              "_vedtak": "tidligere vedtak", "_eldre": "eldre år", "_lift": "løftet fra 0 etter tilbakemelding",
-              "_null": "null videreført", "_fordelt": "andres nuller fordelt"}
-    for tilt in tilts:
-        labels[f"tilt_{tilt.id}"] = tilt.navn.lower()
-    labels["utjevning"] = "andre kommuners justeringer"
-    labels["avrunding"] = "avrunding, minstetall og unntak"
+    labels = part_labels(latest, tilts)
+    extra = dict(extra or {})
     rows, texts = [], []
     for code, row in table.iterrows():
         parts = {"anmodet": 0.0 if pd.isna(row["anmodet_sist"]) else float(row["anmodet_sist"])}
         parts.update({k: float(row[k]) for k in labels if k != "anmodet" and k in table.columns})
         whole = explanation_parts(int(row["anbefaling"]), parts)
-        rows.append({labels[k]: v for k, v in whole.items()})
+        result = int(row["anbefaling"])
+        for key, (_, values) in extra.items():
+            whole[key] = int(values.get(code, 0))
+            result += whole[key]
+        rows.append(whole)
         text = [f"{labels['anmodet']}: {format_int(whole['anmodet'])}"]
-        text += [f"{labels[k]} {_signed(v)}" for k, v in whole.items() if k != "anmodet" and v != 0]
-        texts.append("; ".join(text) + f"; resultat {format_int(int(row['anbefaling']))}")
-    out = pd.DataFrame(rows, index=table.index)
+        text += [f"{labels[k] if k in labels else extra[k][0]} {_signed(v)}" for k, v in whole.items()
+                 if k != "anmodet" and v != 0]
+        texts.append("; ".join(text) + f"; resultat {format_int(result)}")
+    out = pd.DataFrame(rows, index=table.index).fillna(0).astype("int64")
+    out.columns = [_part_id(c) for c in out.columns]
     out["tekst"] = texts
     return out
+
+
+def part_labels(latest: object, tilts: Iterable[Tilt] = ()) -> dict[str, str]:
+    """The explanation's parts in order, by the anchor table's column, with their Norwegian labels."""
+    labels = {"anmodet": f"Anmodet {latest}", "_nytt_totaltall": "nytt totaltall for fylket",
+              "_vedtak": "tidligere vedtak", "_eldre": "eldre år", "_lift": "løftet fra 0 etter tilbakemelding",
+              "_null": "null videreført", "_nei": "takket nei", "_fordelt": "andres nuller fordelt"}
+    for tilt in tilts:
+        labels[f"tilt_{tilt.id}"] = tilt.navn.lower()
+    labels["tilbakemelding"] = "ønsker flere eller færre enn før"
+    labels["utjevning"] = "andre kommuners justeringer"
+    labels["_tak"] = "oppgitt kapasitet (tak)"
+    labels["_unntak"] = "unntak fra minstetallet"
+    labels["avrunding"] = "avrunding og minstetall"
+    return labels
+
+
+def _part_id(column: str) -> str:
+    """A part's column in the explanation table: the anchor table's column without its leading underscore."""
+    return column.lstrip("_")
 
 
 def _signed(n: int) -> str:
@@ -452,8 +499,23 @@ def describe_settings(settings: AnchorSettings) -> str:
 # Against continuity: national MAE −8 % (2024) and −14 % (2025), Spearman ρ higher in both years, Trøndelag 2025 6.5
 # against 8.4 persons.
 DEFAULT_TILTS: tuple[Tilt, ...] = (
-    Tilt("bosatte_per_1000", "Bosatte flyktninger per innbygger sist", "bosatte_per_1000", 0.05, "rank", -1,
+    Tilt("spredning", "Bosatte flyktninger per innbygger sist", "bosatte_per_1000_sist", 0.05, "rank", -1,
          "Bosettingen skal være styrt og spredt"),
 )
 DEFAULT_SETTINGS = AnchorSettings(request_weight=0.5, recency=0.5, tilt_bound=0.15, tilts=DEFAULT_TILTS,
                                   zero_rule="asked_zero", exception_amount=5, apply_proposed_exceptions=False)
+
+
+def settings_from_params(params: Params, available: Iterable[str] | None = None) -> AnchorSettings:
+    """The anchor settings of a run's parameters (``modell``, ``minstetall``, ``avrunding``, ``tilbakemelding.steg``).
+
+    ``available``: the indicator ids that have data; a criterion whose indicator has none is left out (it is neutral,
+    and the report lists it as not covered).
+    """
+    keep = None if available is None else set(available)
+    tilts = tuple(Tilt(c.id, c.navn, c.indikator, c.styrke, TILT_KIND_NAMES[c.maate], TILT_DIRECTIONS[c.retning], c.tjener)
+                  for c in params.kriterier if keep is None or c.indikator in keep)
+    m = params.modell
+    return AnchorSettings(request_weight=m.anmodet_vekt, recency=m.eldre_aar, tilt_bound=m.samlet_tak, tilts=tilts,
+                          zero_rule=ZERO_RULE_NAMES[m.nullregel], exception_amount=m.unntak_forslag,
+                          minimum=params.minstetall, method=params.avrunding, feedback_step=params.tilbakemelding_steg)

@@ -1,11 +1,8 @@
 """Indicators per municipality from the processed tables, each with its source, year, unit and kind.
 
-Two kinds turn into shares in different ways (see :mod:`bosetting_lib.model.key`):
-
-* ``antall`` (a count, e.g. population or persons decided): the share is the municipality's part of the sum.
-* ``rate`` (a rate or score, e.g. settled per decided): the share is a base count scaled up or down by the rate,
-  ``grunnlag × rate`` as a part of its sum, where the criterion names its base (population or the municipality's
-  settlement history); a rate alone would give a village the same share as a city.
+The year's criteria (``modell.kriterier``) each name one indicator; the anchor model (:mod:`bosetting_lib.model.anchor`)
+scores the municipalities on it within the county and tilts their base by at most the criterion's strength. ``type``
+says whether the indicator is a count (``antall``) or a rate or score (``rate``), for the report's method appendix.
 """
 
 from __future__ import annotations
@@ -153,6 +150,28 @@ def settled_per_1000(inputs: Inputs) -> tuple[pd.Series, IndicatorInfo]:
     )
 
 
+def settled_per_1000_latest(inputs: Inputs) -> tuple[pd.Series, IndicatorInfo]:
+    """Refugees settled in the latest calendar year public in the spring of the run (year − 2) per 1 000 inhabitants
+    on 1 January of the year before: the anchor model's spreading tilt, measured as the walk-forward backtest measured
+    it (bosetting_lib.model.walkforward.criteria_from_known). A suppressed count leaves the municipality without a value."""
+    if inputs.settled_refugees is None:
+        raise IndicatorUnavailable("bosatte flyktninger per år finnes ikke i inndataene")
+    settled = _wide(inputs.settled_refugees, "bosatte_flyktninger")
+    years = [y for y in settled.columns if y <= inputs.year - 2]
+    if not years:
+        raise IndicatorUnavailable(f"bosatte flyktninger for {inputs.year - 2} eller tidligere finnes ikke i inndataene")
+    year = max(years)
+    pop = _values(inputs.population, "folketall")
+    pop = pop.loc[pop["aar"] == inputs.year - 1].set_index("kommunenummer")["verdi"].reindex(inputs.codes)
+    per_1000 = settled[year].reindex(inputs.codes).astype("Float64") / pop.astype("Float64") * 1000
+    return per_1000, IndicatorInfo(
+        "bosatte_per_1000_sist", "Bosatte flyktninger per innbygger sist",
+        f"Bosatte flyktninger i {year} per 1 000 innbyggere 1. januar {inputs.year - 1}; kommunene rangeres innen "
+        "fylket, så et år som ikke var omme da tallene ble hentet, teller likt for alle", "IMDi (bosatte per kalenderår), SSB 07459", str(year), "per 1 000 innbyggere", RATE, "ekte",
+        "en kommune uten tall (prikket) får ingen vipping fra dette kriteriet og flagges",
+    )
+
+
 def gp_capacity(inputs: Inputs) -> tuple[pd.Series, IndicatorInfo]:
     """Free capacity on the GP lists (100 = lists full): a measure of the municipality's services."""
     if inputs.gp_capacity is None:
@@ -278,6 +297,7 @@ INDICATORS: dict[str, Callable[[Inputs], tuple[pd.Series, IndicatorInfo]]] = {
     "vilje": willingness,
     "levering": delivery,
     "bosatte_per_1000": settled_per_1000,
+    "bosatte_per_1000_sist": settled_per_1000_latest,
     "fastlege_reservekapasitet": gp_capacity,
     "arbeidsmarked_sentralitet": labour_market_centrality,
     "ledighet": unemployment,

@@ -1,13 +1,11 @@
-"""The rules that turn a key into numbers: 0 or at least the minimum, exceptions, caps from the feedback round,
-the county's adjustments, the unaccompanied minors, and the explanation line per municipality.
+"""The rules around the model's numbers: 0 or at least the minimum, exceptions, caps from the feedback round,
+the county's adjustments and the unaccompanied minors (the explanation line is the anchor model's, model/anchor.py).
 
 Pure functions of DataFrames and parameters; no files and no run context.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 
 import pandas as pd
 
@@ -16,24 +14,6 @@ from bosetting_lib.errors import AllocationError
 from bosetting_lib.formatting import format_int, format_percent
 from bosetting_lib.model.allocation import apportion
 from bosetting_lib.model.indicators import Inputs
-
-
-@dataclass(frozen=True)
-class Rules:
-    """The rounding rules of a run, bundled once: minimum, method, exceptions and the caps."""
-
-    minimum: int
-    method: str
-    exceptions: tuple[str, ...] = ()
-    caps: pd.Series | None = None
-
-    @classmethod
-    def from_params(cls, params: Params, caps: pd.Series | None = None) -> Rules:
-        return cls(params.minstetall, params.avrunding, tuple(params.unntak), caps)
-
-    def kwargs(self) -> dict:
-        """Keyword arguments for :func:`~bosetting_lib.model.allocation.apportion` and its siblings."""
-        return {"minimum": self.minimum, "maximum": self.caps, "method": self.method, "exceptions": list(self.exceptions)}
 
 
 def caps_from_feedback(feedback: pd.DataFrame, index: pd.Index) -> tuple[pd.Series, pd.Series]:
@@ -107,52 +87,3 @@ def minors_able(inputs: Inputs, index: pd.Index, *, feedback_steers: bool) -> pd
         able = able.mask(says.eq(True).fillna(False).astype(bool), True)
         able = able.mask(says.eq(False).fillna(False).astype(bool), False)
     return able
-
-
-def reason_lines(shares: pd.DataFrame, weights: dict[str, float], population: pd.Series, total: int,
-                 names: dict[str, str], final: pd.Series, status: pd.Series) -> pd.Series:
-    """One line per municipality: from a population-only split to its number, criterion by criterion (persons).
-
-    Each criterion moves the number by weight × (its share − the population share) × total; the two that move it
-    most are named, the rest are summed, and rounding to the rules closes the gap to the final number. The parts
-    are rounded together (largest remainder), so the whole numbers shown add up to the result.
-    """
-    pop_share = population / population.sum()
-    push = pd.DataFrame({c: weights[c] * (shares[c] - pop_share) * total for c in shares.columns})
-    lines = {}
-    for code, row in push.iterrows():
-        start = pop_share[code] * total
-        named = list(row.abs().sort_values(ascending=False, kind="stable").index[:2])
-        rest = row.drop(named).sum()
-        rounding = final[code] - (start + row.sum())
-        whole = _sum_preserving([start, *(row[c] for c in named), rest, rounding], int(final[code]))
-        parts = [f"Etter folketall alene: {format_int(whole[0])}"]
-        parts += [f"{names[c].lower()} {_signed(v)}" for c, v in zip(named, whole[1:3]) if v != 0]
-        if whole[3] != 0:
-            parts.append(f"andre kriterier {_signed(whole[3])}")
-        if status[code] != "fordelt etter nøkkelen":
-            parts.append(f"avrunding {_signed(whole[4])} ({status[code]})")
-        elif whole[4] != 0:
-            # Rounding others up to the minimum is paid for by the larger municipalities.
-            label = "avrunding og minstetallet for andre kommuner" if abs(rounding) >= 1.5 else "avrunding"
-            parts.append(f"{label} {_signed(whole[4])}")
-        lines[code] = "; ".join(parts) + f". Resultat {format_int(final[code])}."
-    return pd.Series(lines)
-
-
-def _sum_preserving(values: list[float], target: int) -> list[int]:
-    """Whole numbers close to ``values`` that add up to ``target`` (largest remainder; ties by position)."""
-    floors = [math.floor(v + 1e-9) for v in values]
-    missing = target - sum(floors)
-    order = sorted(range(len(values)), key=lambda i: -(values[i] - floors[i]))
-    for i in order[:max(missing, 0)]:
-        floors[i] += 1
-    for i in sorted(range(len(values)), key=lambda i: values[i] - floors[i])[:max(-missing, 0)]:
-        floors[i] -= 1
-    return floors
-
-
-def _signed(value: float) -> str:
-    """A signed whole number of persons: '+12', '−5'."""
-    number = int(round(value))
-    return ("+" if number > 0 else "") + format_int(number) if number else "±0"

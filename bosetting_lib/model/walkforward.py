@@ -125,6 +125,61 @@ class Catalogue:
 Model = Callable[[KnownInputs, pd.Index, int], pd.Series]
 
 
+@dataclass(frozen=True)
+class Dating:
+    """When a variable's figures for year Y became public: in the spring of ``Y + lag`` (or of ``fixed``)."""
+
+    variable: str
+    lag: int | None
+    fixed: int | None
+    why: str
+
+    def dated(self, year: int) -> int:
+        return self.fixed if self.fixed is not None else year + int(self.lag or 0)
+
+
+# The no-leakage rule as data (see the module docstring for the reasons).
+DATING: tuple[Dating, ...] = (
+    Dating("anmodet", 0, None, "anmodningsbrevene for år Y sendes høsten Y − 1"),
+    Dating("vedtatt", 0, None, "kommunestyrene vedtar vinteren Y − 1/Y (noen senere)"),
+    Dating("bosatte", 1, None, "bosatte telles gjennom hele år Y"),
+    Dating("herav_kollektiv_beskyttelse", 1, None, "bosatte telles gjennom hele år Y"),
+    Dating("folketall", 0, None, "folketallet 1. januar Y publiseres i februar–mars Y"),
+    Dating("bosatte_flyktninger", 1, None, "bosatte per kalenderår"),
+    Dating("lege_reservekapasitet", 1, None, "fastlegestatistikken for år Y publiseres året etter"),
+    Dating("sentralitetsklasse", None, 2024, "klassifiseringen gjelder fra 1. januar 2024"),
+)
+_DATING = {d.variable: d for d in DATING}
+
+
+def dated(variable: str, year: int) -> int:
+    """The first spring in which ``variable`` for ``year`` was public (KeyError for an undated variable)."""
+    return _DATING[variable].dated(year)
+
+
+def dated_tables(tidy: pd.DataFrame, source: str) -> list[DatedTable]:
+    """One dated table per (variable, year) of a tidy frame; variables without a dating rule are left out."""
+    out = []
+    for (variable, year), part in tidy.groupby(["variabel", "aar"], sort=True):
+        if variable not in _DATING:
+            continue
+        frame = part[["kommunenummer", "verdi", "status"]].reset_index(drop=True)
+        out.append(DatedTable(str(variable), int(year), dated(str(variable), int(year)), frame, source))
+    return out
+
+
+
+
+def catalogue_from_tidy(frames: Iterable[pd.DataFrame], source: str = "") -> Catalogue:
+    """A catalogue from tidy tables (kommunenummer, aar, variabel, verdi, status), each (variable, year) stamped by
+    :data:`DATING`: e.g. a county run's own processed tables, already on its municipality structure."""
+    tables: list[DatedTable] = []
+    for frame in frames:
+        if frame is not None and not frame.empty:
+            tables += dated_tables(frame, source)
+    return Catalogue(tuple(tables))
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # History helpers shared by the baselines and the anchor model
 # ---------------------------------------------------------------------------------------------------------------
@@ -363,6 +418,10 @@ def criteria_from_known(known: KnownInputs, codes: pd.Index) -> pd.DataFrame:
         out["bosatte_per_1000"] = known.values("bosatte_flyktninger", year, codes) / out["folketall"] * 1000
     else:
         out["bosatte_per_1000"] = np.nan
+    # The same measures under the pipeline's indicator ids (step 02), so a run's own tilts can be backtested.
+    out["bosatte_per_1000_sist"] = out["bosatte_per_1000"]
+    out["arbeidsmarked_sentralitet"] = out["sentralitet"]
+    out["fastlege_reservekapasitet"] = out["fastlege"]
     return out
 
 

@@ -23,7 +23,7 @@ from bosetting_lib.outputs.method_text import method_text_nb
 from bosetting_lib.outputs.report_meta import report_meta
 from bosetting_lib.outputs.suppression import is_small_count
 from bosetting_lib.sources.raw_manifest import read_manifest
-from bosetting_lib.steps.tables import write_json
+from bosetting_lib.steps.tables import read_document, write_json
 from bosetting_lib.outputs.municipality_info import workbook_sheets
 
 TEMPLATE_NAME = "bosetting_html"
@@ -188,7 +188,8 @@ def recommendation_table(processed_dir: Path) -> pd.DataFrame:
 
 # The machine-readable table for IMDi: stable column names, codes as four-digit strings, whole numbers.
 CSV_COLUMNS = ["kommunenummer", "kommune", "fylkesnummer", "fylke", "folketall", "modell", "justering", "anbefaling",
-               "herav_em", "endring_fra_anmodning", "status", "begrunnelse", "justering_begrunnelse"]
+               "herav_em", "endring_fra_anmodning", "status", "begrunnelse", "justering_begrunnelse", "unntak_forslag",
+               "unntak_forslag_begrunnelse"]
 
 
 def table_for_imdi(params: Params, processed_dir: Path) -> pd.DataFrame:
@@ -199,7 +200,7 @@ def table_for_imdi(params: Params, processed_dir: Path) -> pd.DataFrame:
     history = [c for c in table.columns if c.split("_")[0] in ("anmodet", "vedtatt", "bosatte") and not c.endswith("_status")]
     columns = [c for c in CSV_COLUMNS if c in table.columns] + history
     out = table[columns].copy()
-    for column in history + ["folketall", "endring_fra_anmodning"]:
+    for column in history + ["folketall", "endring_fra_anmodning", "unntak_forslag"]:
         if column in out.columns:
             out[column] = whole_or_decimal(out[column])
     # The published symbol stands beside each history figure, so a suppressed ":" is never read as a missing zero;
@@ -226,30 +227,39 @@ def whole_or_decimal(values: pd.Series) -> pd.Series:
 
 METHOD_NAMES = {"sainte-lague": "Sainte-Laguës metode", "dhondt": "d'Hondts metode",
                 "largest-remainder": "største brøks metode"}
-BASIS_NAMES = {"folketall": "skalert etter folketallet", "vedtatt_snitt": "skalert etter kommunens vanlige bosettingsnivå"}
+DIRECTIONS = {"flere": "høyere verdi gir flere", "færre": "høyere verdi gir færre"}
 
 
 def method_rows(params: Params, processed_dir: Path, sources: pd.DataFrame | None = None) -> list[tuple[str, object]]:
-    """Who, when, status; parameters, weights and rules in words for the Excel file's Metode sheet (numbers as numbers)."""
-    meta = json.loads((processed_dir / "nokkel.json").read_text(encoding="utf-8"))
-    minors = json.loads((processed_dir / "enslige_mindreaarige.json").read_text(encoding="utf-8"))
+    """Who, when, status; the model's settings, criteria and rules in words for the Excel file's Metode sheet."""
+    meta = read_document(processed_dir, "kriterier") or {}
+    minors = read_document(processed_dir, "enslige_mindreaarige") or {}
     info_path = processed_dir / "indikatorer_beskrivelse.csv"
     indicator_names = (pd.read_csv(info_path, dtype=str).set_index("id")["navn"].to_dict() if info_path.is_file() else {})
     rows: list[tuple[str, object]] = list(report_meta(params, sources).rows())
     rows += [("År", params.aar), ("Fylke", f"{params.fylkesnummer} {params.fylke or ''}".strip()),
              ("Totaltall", params.totalt), ("Herav enslige mindreårige", minors["enslige_mindreaarige_totalt"]),
              ("Enslige mindreårige, grunnlag", norwegian_text(minors["grunnlag"])),
-             ("Minstetall", params.minstetall), ("Unntak fra minstetallet", ", ".join(params.unntak) or "ingen"),
+             ("Minstetall", params.minstetall),
+             ("Unntak fra minstetallet", "; ".join(f"{e.kommunenummer} {e.antall} ({e.begrunnelse})" for e in params.unntak)
+              or "ingen"),
+             ("Modell", "fjorårets anmodning og vedtak som grunnlag, vippet av årets kriterier (se rapporten)"),
+             ("Andel fra anmodning i grunnlaget", params.modell.anmodet_vekt),
+             ("Vekt på eldre år per år tilbake", params.modell.eldre_aar),
+             ("Kriteriene til sammen høyst (±)", params.modell.samlet_tak),
+             ("Svar «flere/færre enn før» høyst (±)", params.tilbakemelding_steg),
              ("Avrundingsmetode", METHOD_NAMES.get(params.avrunding, params.avrunding)),
              ("Avrundingsregel", method_text_nb(params.avrunding, params.minstetall))]
     for c in params.kriterier:
-        used = meta["vekter"].get(c.id, 0.0)
         indicator = indicator_names.get(c.indikator, c.indikator)
-        basis = f", {BASIS_NAMES.get(c.grunnlag, c.grunnlag)}" if c.indikator not in ("folketall", "vedtatt_snitt") else ""
-        rows.append((f"Kriterium: {c.navn}", f"vekt {format_percent(used, 0)} – målt ved {indicator}{basis}: "
+        rows.append((f"Kriterium: {c.navn}", f"høyst ±{format_percent(c.styrke, 0)}, {DIRECTIONS.get(c.retning, c.retning)} – "
+                                              f"målt ved {indicator}; tjener «{norwegian_text(c.tjener)}»: "
                                               f"{norwegian_text(c.beskrivelse)}"))
-    rows += [("Merknad", norwegian_text(note)) for note in meta["merknader"]]
-    rows += [("Nasjonalt kriterium", norwegian_text(text)) for text in params.nasjonale_kriterier]
+    rows += [("Merknad", norwegian_text(note)) for note in meta.get("merknader", [])]
+    covered = {item["tekst"]: item.get("dekket_av", []) for item in meta.get("nasjonale_kriterier", [])}
+    rows += [("Nasjonalt kriterium", norwegian_text(text) + (f" (dekket av: {', '.join(covered[text])})" if covered.get(text)
+                                                             else " (ikke dekket av noe kriterium med data)"))
+             for text in params.nasjonale_kriterier]
     return rows
 
 
@@ -297,7 +307,8 @@ def export_outputs(
                "folketall": f"Folketall 1.1.{params.aar - 1}", "modell": "Modellens tall", "justering": "Fylkets justering",
                "anbefaling": f"Anbefaling {params.aar}", "herav_em": "Herav enslige mindreårige",
                "endring_fra_anmodning": f"Endring fra anmodet {params.aar - 1}", "status": "Status", "begrunnelse": "Hvorfor (personer)",
-               "justering_begrunnelse": "Begrunnelse for justering"}
+               "justering_begrunnelse": "Begrunnelse for justering", "unntak_forslag": "Foreslått unntak (ikke brukt)",
+               "unntak_forslag_begrunnelse": "Hvorfor unntak foreslås"}
     headers.update({c: c.replace("_", " ").capitalize() for c in table.columns if c not in headers})
     sources = read_manifest(data_paths)
     used = _used_sources(params, sources)

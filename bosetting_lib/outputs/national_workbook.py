@@ -54,7 +54,7 @@ def method_rows(year: int, counties: list[str], names: dict[str, str], table: pd
                                          "den, og kan ha flere kriterier enn de felles."),
         ("Symboler", "«:» betyr at tallet er skjult av personvernhensyn (færre enn 5 personer); «-» at kommunen ikke "
                      "ble anmodet og derfor ikke fattet vedtak; en tom celle at tallet mangler."),
-        ("Fylkenes rapporter", "Metode, kriterier og vekter for hvert fylke står i fylkets rapport, "
+        ("Fylkenes rapporter", "Metode, modell og kriterier for hvert fylke står i fylkets rapport, "
                                "outputs/<år>/<fylkesnummer>/anbefaling.html, og på arket «Metode» i fylkets Excel-fil."),
         *((f"Fylke {c}", names.get(c, c)) for c in counties),
     ]

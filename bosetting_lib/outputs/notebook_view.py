@@ -15,12 +15,13 @@ import pandas as pd
 
 from bosetting_lib.config.params import Params
 from bosetting_lib.formatting import format_change, format_decimal, format_int, format_percent, norwegian_text
-from bosetting_lib.model.key import Key
+from bosetting_lib.model.anchor import describe_settings
 from bosetting_lib.outputs.html import Html, esc
 from bosetting_lib.outputs.method_text import method_text_nb
 from bosetting_lib.steps.allocate import AllocationSteps
 from bosetting_lib.steps.context import RunContext
 from bosetting_lib.steps.ingest import IngestOverview, IngestResult
+from bosetting_lib.steps.key_step import CriteriaResult
 from bosetting_lib.steps.tables import example_inputs
 
 # Lab right-aligns and narrows table cells; text columns are set back to normal, full-width text.
@@ -194,32 +195,40 @@ def example_data(run: RunContext) -> Html:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Notebook 02: the key
+# Notebook 02: the criteria
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def key_weights(key: Key, params: Params) -> Html:
-    """Each criterion: indicator, base, the weight in the parameter file and the weight used in the key."""
-    frame = pd.DataFrame([{"navn": c.navn, "id": c.id, "indikator": c.indikator, "grunnlag": c.grunnlag,
-                           "vekt": c.vekt, "brukt": key.weights.get(c.id, 0.0)} for c in params.kriterier])
-    return table(frame, {"navn": "Kriterium", "id": "Id (i params)", "indikator": "Indikator", "grunnlag": "Grunnlag",
-                         "vekt": "Vekt i parameterfilen", "brukt": "Vekt brukt i nøkkelen"},
-                 percent={"vekt": 1, "brukt": 1})
+def criteria_view(found: CriteriaResult) -> Html:
+    """Each criterion: indicator, strength, direction, how it scores, what it serves, and whether it is used."""
+    frame = pd.DataFrame(found.meta["kriterier"],
+                         columns=["navn", "id", "indikator", "styrke", "retning", "maate", "tjener", "brukt", "merknad"])
+    return table(frame, {"navn": "Kriterium", "id": "Id (i params)", "indikator": "Indikator", "styrke": "Styrke (±)",
+                         "retning": "Høyere verdi gir", "maate": "Måte", "tjener": "Tjener", "brukt": "Brukt",
+                         "merknad": "Merknad"}, percent={"styrke": 0},
+                 empty="Ingen kriterier: modellen følger grunnlaget fra anmodning og vedtak alene (modell.kriterier).")
 
 
-def key_shares(key: Key, params: Params, municipalities: pd.DataFrame) -> Html:
-    """Each criterion's share per municipality and the key, largest key first, as percentages."""
-    names = {c.id: c.navn for c in params.kriterier}
-    frame = key.shares.join(key.key).join(municipalities.set_index("kommunenummer")["kommune"])
-    frame = frame.sort_values("nokkel", ascending=False, kind="stable")
-    columns = {"kommunenummer": "Nr.", "kommune": "Kommune", **{c: names.get(c, c) for c in key.shares.columns},
-               "nokkel": "Nøkkel"}
-    return table(frame, columns, percent={c: 2 for c in [*key.shares.columns, "nokkel"]})
+def national_coverage(found: CriteriaResult) -> Html:
+    """Each national criterion and the year's criteria that serve it, or that none does."""
+    return bullets([f"{n['tekst']}: " + (", ".join(n["dekket_av"]) if n["dekket_av"] else "ikke dekket")
+                    for n in found.meta["nasjonale_kriterier"]],
+                   empty="Ingen nasjonale kriterier i parameterfilen (nasjonale_kriterier).")
 
 
-def key_flags(key: Key, params: Params) -> Html:
-    """Municipalities given a neutral share because a value was missing, or «ingen»."""
-    return table(key.flags, {"kommunenummer": "Nr.", "kriterium": "Kriterium", "flagg": "Hva skjedde"},
+def criteria_values(found: CriteriaResult, params: Params, municipalities: pd.DataFrame) -> Html:
+    """The indicator values the criteria rank the municipalities on, per municipality."""
+    used = [c for c in params.kriterier if c.indikator in found.values.columns]
+    columns = list(dict.fromkeys(["folketall", *(c.indikator for c in used)]))
+    frame = found.values[columns].join(municipalities.set_index("kommunenummer")["kommune"])
+    names = {"folketall": "Folketall", **{c.indikator: c.navn for c in used}}
+    return table(frame, {"kommunenummer": "Nr.", "kommune": "Kommune", **{c: names[c] for c in columns}},
+                 decimals={c: 2 for c in columns if c != "folketall"})
+
+
+def criteria_flags(found: CriteriaResult) -> Html:
+    """Municipalities without a value for a criterion (the criterion does not tilt them), or «ingen»."""
+    return table(found.flags, {"kommunenummer": "Nr.", "kriterium": "Kriterium", "flagg": "Hva skjedde"},
                  empty="Ingen: alle kommunene har en verdi for alle kriteriene.")
 
 
@@ -233,40 +242,59 @@ def _names(steps: AllocationSteps) -> pd.Series:
 
 
 def rules_view(steps: AllocationSteps) -> Html:
-    """The rules the key is rounded under, in words, with the parameter each comes from."""
+    """The model's settings and the rules, in words, with the parameter each comes from."""
     params = steps.run.params
-    caps = steps.caps
-    if caps is None:
-        cap_text = ("Kapasitet fra tilbakemeldingene: ingen tak (tilbakemeldingene styrer ikke tallene; de er "
-                    "eksempeldata eller ikke lest inn, se bruk_eksempeldata og inndata.tilbakemeldinger).")
+    caps, mi = steps.caps, steps.model_inputs
+    if mi.will_settle is None:
+        cap_text = ("Svar fra tilbakemeldingene: styrer ikke (de er eksempeldata eller ikke lest inn, se "
+                    "bruk_eksempeldata og inndata.tilbakemeldinger).")
     else:
-        capped = caps.dropna()
-        cap_text = (f"Kapasitet fra tilbakemeldingene: {format_int(len(capped))} kommuner har oppgitt et tak, "
-                    f"{format_int((capped == 0).sum())} av dem takker nei.")
+        capped = caps.dropna() if caps is not None else pd.Series(dtype="float64")
+        cap_text = (f"Svar fra tilbakemeldingene: {format_int(int(mi.will_settle.eq(False).sum()))} takker nei, "
+                    f"{format_int(len(capped))} har oppgitt et tak, {format_int(int(mi.wishes.ne(0).sum()))} vil ha "
+                    f"flere eller færre enn før (± {format_percent(steps.settings.feedback_step, 0)}, tilbakemelding.steg).")
+    exceptions = "; ".join(f"{e.kommunenummer} {e.antall} ({e.begrunnelse})" for e in params.unntak) or "ingen"
     return bullets([
+        f"Modellen: {describe_settings(steps.settings)} (modell).",
         f"Totaltall: {format_int(params.totalt)} (totalt).",
-        f"Minstetall: {format_int(params.minstetall)} (minstetall); hver kommune får 0 eller minst dette.",
-        "Unntak fra minstetallet: " + (", ".join(params.unntak) if params.unntak else "ingen") + " (unntak).",
+        f"Minstetall: {format_int(params.minstetall)} (minstetall); hver kommune får 0, et unntak eller minst dette.",
+        f"Unntak med fast tall: {exceptions} (unntak).",
         f"Avrundingsmetode: {params.avrunding} (avrunding). {method_text_nb(params.avrunding, params.minstetall)}",
         cap_text,
     ])
 
 
+def anchor_view(steps: AllocationSteps) -> Html:
+    """Per municipality: last year's request and decision, the base, each criterion's tilt, the answers' move, the
+    evening-out and the unrounded number (persons), largest first."""
+    model = steps.need("model", "ankermodellen")
+    frame = model.join(_names(steps)).sort_values("urundet", ascending=False, kind="stable")
+    tilts = {f"tilt_{t.id}": t.navn for t in steps.settings.tilts}
+    columns = {"kommunenummer": "Nr.", "kommune": "Kommune", "anmodet_sist": "Anmodet sist",
+               "vedtatt_sist": "Vedtatt sist", "grunnlag": "Grunnlag", **tilts, "tilbakemelding": "Svar",
+               "utjevning": "Utjevning", "urundet": "Urundet"}
+    if not frame["tilbakemelding"].ne(0).any():
+        del columns["tilbakemelding"]  # no answers steer: a column of zeros says nothing
+    return table(frame, columns, decimals={c: 1 for c in ["grunnlag", *tilts, "tilbakemelding", "utjevning", "urundet"]},
+                 change=list(tilts))
+
+
 def rounding_view(steps: AllocationSteps) -> Html:
-    """Per municipality: key share, the exact proportional number, the rounded number and why."""
-    detail = steps.need("detailed", "avrunding").table
-    frame = detail.join(_names(steps)).assign(nokkel=steps.key)
-    columns = {"kommunenummer": "Nr.", "kommune": "Kommune", "nokkel": "Nøkkelandel",
-               "quota": "Eksakt andel av totaltallet", "cap": "Tak", "allocation": "Modellens tall", "status": "Hvorfor"}
-    if frame["cap"].isna().all():
-        del columns["cap"]  # no caps this year: a column of dashes says nothing
-    return table(frame, columns, percent={"nokkel": 2}, decimals={"quota": 1})
+    """Per municipality: the unrounded number, the whole number under the rules, the status and why; proposed
+    exceptions with their reason."""
+    model = steps.need("model", "ankermodellen")
+    frame = model.join(_names(steps))
+    columns = {"kommunenummer": "Nr.", "kommune": "Kommune", "urundet": "Urundet", "anbefaling": "Modellens tall",
+               "status": "Status", "aarsak": "Hvorfor", "unntak_forslag_begrunnelse": "Foreslått unntak"}
+    if not frame["unntak_forslag_begrunnelse"].fillna("").astype(str).ne("").any():
+        del columns["unntak_forslag_begrunnelse"]
+    return table(frame, columns, decimals={"urundet": 1})
 
 
 def adjustments_view(steps: AllocationSteps) -> Html:
     """The county's adjustments and who got a different number because of them, or «ingen»."""
     final = steps.need("final", "justeringer")
-    model = steps.detailed.allocation
+    model = steps.model["anbefaling"]
     adjustments = steps.adjustments.set_index("kommunenummer")
     frame = pd.DataFrame({"kommune": _names(steps), "modell": model, "anbefaling": final, "forskjell": final - model})
     frame["begrunnelse"] = adjustments["begrunnelse"].reindex(frame.index)
@@ -291,10 +319,11 @@ def minors_view(steps: AllocationSteps) -> Html:
 
 
 def result_view(recommendation: pd.DataFrame) -> Html:
-    """The recommendation with the model's number, the adjustment and the reason line in full."""
+    """The recommendation with the model's number, the adjustment, the status and the explanation in full."""
     return table(recommendation, {"kommunenummer": "Nr.", "kommune": "Kommune", "folketall": "Folketall",
                                   "modell": "Modellens tall", "justering": "Justering", "anbefaling": "Anbefaling",
-                                  "herav_em": "Herav EM", "begrunnelse": "Begrunnelse"}, change=["justering"])
+                                  "herav_em": "Herav EM", "status": "Status", "begrunnelse": "Begrunnelse"},
+                 change=["justering"])
 
 
 def sum_line(recommendation: pd.DataFrame, total: int) -> Html:
@@ -317,9 +346,9 @@ def scenarios_view(scenarios: pd.DataFrame, municipalities: pd.DataFrame) -> Htm
 
 
 def sensitivity_view(sensitivity: pd.DataFrame, municipalities: pd.DataFrame) -> Html:
-    """The number with the chosen weights and the range it moves in when the weights vary (10 and 90 percentile)."""
+    """The number with the chosen settings and the range it moves in when the settings vary (10 and 90 percentile)."""
     frame = sensitivity.merge(municipalities[["kommunenummer", "kommune"]], on="kommunenummer", how="left")
-    return table(frame, {"kommunenummer": "Nr.", "kommune": "Kommune", "base": "Med de valgte vektene",
+    return table(frame, {"kommunenummer": "Nr.", "kommune": "Kommune", "base": "Med de valgte innstillingene",
                          "p10": "10-persentil", "p50": "Median", "p90": "90-persentil",
                          "zero_share": "Andel trekk med 0", "same_rank_share": "Andel trekk med samme rangering"},
                  percent={"zero_share": 1, "same_rank_share": 1})
@@ -336,6 +365,15 @@ def reference_view(reference: pd.DataFrame, recommendation: pd.DataFrame) -> Htm
     reasons = bullets([f"{r.navn}: {r.merknad}" for r in left_out.itertuples()],
                       empty="Ingen referansenøkler er utelatt.")
     return Html(f"{table(frame, columns)}<p>Utelatte referansenøkler:</p>{reasons}")
+
+
+def model_history_view(hits: pd.DataFrame) -> Html:
+    """How this year's model and the simple references would have hit the county's earlier years (mean absolute
+    deviation per municipality, rank correlation, share within ±20 %), or why there is nothing to judge."""
+    return table(hits, {"aar": "År", "modell": "Modell", "kommuner": "Kommuner", "mae": "Gj.sn. avvik",
+                        "rho": "Rangkorrelasjon", "innen_20": "Innen ±20 %"},
+                 decimals={"mae": 2, "rho": 2}, percent={"innen_20": 0},
+                 empty="Ingen tidligere år å etterprøve: det trengs en kjent anmodning og et år før den i dataene.")
 
 
 def backtest_view(backtest: pd.DataFrame | None, year: int) -> Html:

@@ -32,7 +32,7 @@ SUPPRESSION_NOTE = (
 )
 # Tables and figures are numbered in this order, skipping those a report does not have.
 TABLE_ORDER = ("anbefaling", "historikk", "bidrag", "usikkerhet", "scenarier", "referanse", "mindreaarige",
-               "justeringer", "etterproving", "omkoding", "indikatorer", "kilder")
+               "justeringer", "modelltreff", "etterproving", "omkoding", "indikatorer", "kilder")
 FIGURE_ORDER = ("sammenligning", "bidrag", "kart", "usikkerhet")
 SOURCE_NOTE = "Kilde: IMDi, SSB, egne beregninger."
 METHOD_NAMES = {"sainte-lague": "Sainte-Laguës metode", "dhondt": "d'Hondts metode", "largest-remainder": "største brøks metode"}
@@ -53,8 +53,8 @@ class ReportData:
     run: RunContext
     table: pd.DataFrame
     indicator_info: pd.DataFrame
-    contributions: pd.DataFrame
-    key_meta: dict
+    contributions: pd.DataFrame  # the explanation's whole-number parts per municipality (bidrag)
+    key_meta: dict  # step 02's criteria document (kriterier.json)
     sensitivity: pd.DataFrame
     scenarios: pd.DataFrame
     reference: pd.DataFrame
@@ -67,6 +67,8 @@ class ReportData:
     translation: pd.DataFrame | None = None
     geography: pd.DataFrame | None = None
     municipality_info: tuple | None = None  # (rows, county inputs) from municipality_info.load
+    model_meta: dict | None = None  # step 03's model document (modell.json): the parts' labels, settings
+    model_history: pd.DataFrame | None = None  # how the model and the references hit the county before (modelltreff)
 
     @property
     def params(self):
@@ -89,6 +91,11 @@ class ReportData:
         return {c.id: c.navn for c in self.params.kriterier}
 
     @property
+    def part_labels(self) -> dict[str, str]:
+        """The explanation's parts (bidrag's columns) with their Norwegian labels."""
+        return (self.model_meta or {}).get("ledd", {})
+
+    @property
     def example_files(self) -> list[str]:
         """Example-data files among this run's own inputs (not every example file in the folder)."""
         used = used_rows(self.sources, [*self.params.inndata_valgfrie.values(), self.params.inndata_folketall,
@@ -102,6 +109,7 @@ class ReportData:
                    "referanse", "indikatorer", "kilder",
                    "mindreaarige" if (t["herav_em"] > 0).any() else "",
                    "justeringer" if (t["justering"] != 0).any() else "",
+                   "modelltreff" if self.model_history is not None and not self.model_history.empty else "",
                    "etterproving" if self.backtest is not None else "",
                    "omkoding" if self.translation is not None and not self.translation.empty else ""}
         return [k for k in TABLE_ORDER if k in present]
@@ -130,16 +138,14 @@ class ReportData:
 def load_report_data(run: RunContext) -> ReportData:
     """Read the processed tables (through the catalogue) and the raw data's manifest."""
     out = run.processed_dir
-    contrib = read_table(out, "bidrag")
-    order = [c.id for c in run.params.kriterier if c.id in contrib.columns]
     feedback = read_optional(out, "tilbakemeldinger")
     translation = read_optional(out, "omkoding")
     return ReportData(
         run=run,
         table=read_table(out, "anbefaling"),
         indicator_info=read_table(out, "indikatorer_beskrivelse"),
-        contributions=contrib[order],
-        key_meta=read_document(out, "nokkel") or {},
+        contributions=read_table(out, "bidrag"),
+        key_meta=read_document(out, "kriterier") or {},
         sensitivity=read_table(out, "usikkerhet"),
         scenarios=read_table(out, "scenarier"),
         reference=read_table(out, "referansenokler"),
@@ -152,6 +158,8 @@ def load_report_data(run: RunContext) -> ReportData:
         translation=None if translation is None or translation.empty else translation,
         geography=read_optional(out, "geografi"),
         municipality_info=municipality_info.load(run.params, out, run.data),
+        model_meta=read_document(out, "modell") or {},
+        model_history=read_optional(out, "modelltreff"),
     )
 
 
@@ -163,9 +171,6 @@ def title_block(data: ReportData) -> Html:
     """Title, the recommendation in plain words, the key figures and the few messages that matter."""
     p, t = data.params, data.table
     zero = t.loc[t["anbefaling"] == 0, "kommune"].tolist()
-    weights = sorted(data.key_meta.get("vekter", {}).items(), key=lambda kv: -kv[1])
-    names = data.criterion_names
-    weight_text = ", ".join(f"{names.get(k, k).lower()} {format_percent(v, 0)}" for k, v in weights)
     meta = report_meta(p, used_sources(data))
     parts = [f"<h1>Anbefaling om bosetting av flyktninger i {p.aar} – {esc(data.county_name)}</h1>"]
     trial = read_warnings(data.run.processed_dir)  # a trial run (--proeve) on missing or old inputs says so first
@@ -194,9 +199,10 @@ def title_block(data: ReportData) -> Html:
             f'<p class="ingress">{esc(meta.sender)} anbefaler at kommunene i fylket til sammen anmodes om å bosette '
             f"{format_int(p.totalt)} flyktninger i {p.aar}. Tallet for hver kommune står i "
             f'<a href="#anbefaling">tabell {data.table_no("anbefaling")}, «{esc(title_of(data, "anbefaling"))}»</a>. '
-            f"Tallene er regnet ut etter årets nasjonale kriterier med en åpen nøkkel ({esc(weight_text)}) og rundet av "
-            f"slik at hver kommune får 0 eller minst {p.minstetall} personer og summen blir nøyaktig "
-            f"{format_int(p.totalt)}.</p>"))
+            f"Tallene tar utgangspunkt i hver kommunes anmodning og vedtak {'i fjor' if data.last_year else ''}, skalert til "
+            f"årets totaltall; årets kriterier flytter dem litt opp eller ned, og kommuner som ble anmodet om 0 blir stående "
+            f"på 0 med mindre de selv sier noe annet. Hver kommune får 0, et begrunnet unntak eller minst "
+            f"{p.minstetall} personer, og summen blir nøyaktig {format_int(p.totalt)}.</p>"))
     em = int(t["herav_em"].sum()) if "herav_em" in t.columns else 0
     em_label = "Herav enslige mindreårige" + (" (anslag)" if data.params.enslige_mindreaarige is None else "")
     figures = [("Samlet anbefaling", format_int(p.totalt) + " personer"), (em_label, format_int(em) + " personer"),
@@ -266,10 +272,32 @@ def key_messages(data: ReportData) -> list[str]:
         if len(down):
             text += " Størst nedgang: " + ", ".join(f"{r.kommune} ({format_change(r.d)})" for r in down.itertuples()) + "."
         messages.append(text)
-    zero = t.loc[t["anbefaling"] == 0, "kommune"].tolist()
+    kept_zero = t["null_viderefort"].astype(str).eq("True") if "null_viderefort" in t.columns else t["anbefaling"].lt(0)
+    if kept_zero.any():
+        names_ = t.loc[kept_zero, "kommune"].tolist()
+        messages.append(f"{_count_start(len(names_))} anbefales fortsatt 0 fordi {'den' if len(names_) == 1 else 'de'} ble "
+                        f"anmodet om 0 for {data.last_year} og ikke har svart at {'den' if len(names_) == 1 else 'de'} vil "
+                        f"bosette: {_names(names_)}. Skal en av dem bosette, må svaret eller et unntak si det.")
+    declined = t["status"].eq("takket nei")
+    if declined.any():
+        names_ = t.loc[declined, "kommune"].tolist()
+        messages.append(f"{_count_start(len(names_))} har svart at {'den' if len(names_) == 1 else 'de'} ikke vil bosette, "
+                        f"og får 0: {_names(names_)}.")
+    zero = t.loc[(t["anbefaling"] == 0) & ~kept_zero & ~declined, "kommune"].tolist()
     if zero:
-        messages.append(f"{_count_start(len(zero))} anbefales 0 fordi andelen tilsvarer færre enn "
+        messages.append(f"{_count_start(len(zero))} anbefales 0 fordi tallet tilsvarer færre enn "
                         f"{format_int(p.minstetall / 2)} personer (minstetallet er {p.minstetall}): {_names(zero)}.")
+    excepted = t.loc[t["status"].eq("unntak")]
+    if len(excepted):
+        messages.append("Unntak fra minstetallet: " + "; ".join(
+            f"{r.kommune} {format_int(r.anbefaling)} ({norwegian_text(r.aarsak)})" for r in excepted.itertuples()) + ".")
+    if "unntak_forslag" in t.columns:
+        proposed = t.loc[t["unntak_forslag"].notna()]
+        if len(proposed):
+            messages.append(
+                "Forslag til unntak (ikke brukt; legg dem inn under unntak med begrunnelse om fylket er enig): "
+                + "; ".join(f"{r.kommune} {format_int(r.unntak_forslag)} ({norwegian_text(r.unntak_forslag_begrunnelse)}; "
+                            f"nå {format_int(r.anbefaling)})" for r in proposed.itertuples()) + ".")
     raised = t.loc[t["status"].eq("rundet opp til minstetallet"), "kommune"].tolist()
     if raised:
         messages.append(f"{_count_start(len(raised))} er rundet opp til minstetallet på {p.minstetall}: "
@@ -277,21 +305,15 @@ def key_messages(data: ReportData) -> list[str]:
     adjusted = t.loc[t["justering"] != 0]
     messages.append(f"Fylket har endret {len(adjusted)} av modellens tall (se «Fylkets egne justeringer»)."
                     if len(adjusted) else "Fylket har ikke endret noen av modellens tall.")
-    influence = data.key_meta.get("befolkningens_innflytelse", {})
-    if influence.get("andel_vekt_fra_vedtak", 0) >= 0.5:
-        adjusting = [c.navn.lower() for c in p.kriterier if c.indikator not in ("vedtatt_snitt", "folketall")
-                     and data.key_meta.get("vekter", {}).get(c.id, c.vekt) > 0]
-        messages.append(
-            f"Fordelingen følger i stor grad kommunenes tidligere vedtak om bosetting: "
-            f"{format_percent(influence['andel_vekt_fra_vedtak'], 0)} av vekten regnes ut fra dem."
-            + (f" {_names(adjusting).capitalize()} justerer tallene" if adjusting else "")
-            + " (se «Slik er tallene laget»).")
+    history = model_history_message(data)
+    if history:
+        messages.append(history)
     if len(t) == 1:
         return messages
     s = data.sensitivity
     border = s.loc[(s["zero_share"] > 0.05) & (s["zero_share"] < 0.95)]
     typical = int(np.median((s["p90"] - s["p10"]).to_numpy()))
-    text = (f"Når vektene flyttes noen prosentpoeng, endres de fleste kommunenes tall med høyst "
+    text = (f"Når modellens innstillinger varieres, endres de fleste kommunenes tall med høyst "
             f"{format_int(max(typical, 1))}–{format_int(max(typical, 1) + 2)} personer")
     now = t.set_index("kommunenummer")
     at_zero = border.loc[now.loc[border.index, "anbefaling"].eq(0).to_numpy()]
@@ -299,14 +321,14 @@ def key_messages(data: ReportData) -> list[str]:
     if len(at_minimum):
         names_ = now.loc[at_minimum.index, "kommune"].tolist()
         one = len(names_) == 1
-        text += (f". {_names(names_)} ligger på grensen mot minstetallet: med litt andre vekter får "
+        text += (f". {_names(names_)} ligger på grensen mot minstetallet: med litt andre innstillinger får "
                  f"{'kommunen' if one else 'de'} 0 i stedet for {format_int(now.loc[at_minimum.index, 'anbefaling'].min())}"
                  + (" eller mer" if now.loc[at_minimum.index, "anbefaling"].nunique() > 1 else "")
                  + f" (i {format_percent(at_minimum['zero_share'].mean(), 0)} av trekkene{'' if one else ' i snitt'})")
     if len(at_zero):
         names_ = now.loc[at_zero.index, "kommune"].tolist()
         one = len(names_) == 1
-        text += (f". {_names(names_)} anbefales 0, men ligger på grensen: med litt andre vekter får "
+        text += (f". {_names(names_)} anbefales 0, men ligger på grensen: med litt andre innstillinger får "
                  f"{'kommunen' if one else 'de'} minst {p.minstetall} (i {format_percent(1 - at_zero['zero_share'].mean(), 0)} "
                  f"av trekkene{'' if one else ' i snitt'})")
     messages.append(text + ".")
@@ -342,12 +364,14 @@ def section_titles(data: ReportData) -> list[tuple[str, str]]:
     items = [("anbefaling", f"Anbefalt antall per kommune i {p.aar}")]
     if data.last_year is not None:
         items.append(("sammenligning", f"Sammenlignet med anmodningen for {data.last_year}"))
-    items += [("bidrag", "Hva hvert kriterium bidrar med")] + ([("kart", "Oversikt over fylket")] if data.has_map else [])
+    items += [("bidrag", "Fra fjorårets anmodning til årets tall")] + ([("kart", "Oversikt over fylket")] if data.has_map else [])
     items += [("usikkerhet", "Hvor sikre er tallene?"), ("scenarier", "Andre totaltall"),
               ("referanse", "Andre fordelingsmodeller"), ("mindreaarige", "Enslige mindreårige"),
               ("justeringer", "Fylkets egne justeringer"), ("tilbakemeldinger", "Tilbakemeldinger fra kommunene")]
     if data.municipality_info is not None:
         items.append(("kommuneinformasjon", "Kommuneinformasjon til IMDi"))
+    if data.model_history is not None and not data.model_history.empty:
+        items.append(("modelltreff", "Slik har modellen truffet før"))
     if data.is_backtest:
         items.append(("etterproving", "Etterprøving mot IMDis faktiske anmodning"))
     items += [("metode", "Slik er tallene laget"), ("kilder", "Datakilder"), ("manifest", "Sporbarhet")]
@@ -399,10 +423,11 @@ def recommendation_section(data: ReportData) -> Html:
               "herav_em": format_int(t["herav_em"].sum())}
     if data.last_year is not None:
         totals["endring_fra_anmodning"] = format_change(t["endring_fra_anmodning"].sum())
-    intro = ("Tabellen viser anbefalingen for hver kommune, i kommunenummerrekkefølge. «Hvorfor» går fra en fordeling "
-             "bare etter folketall til kommunens tall: hvor mange personer de viktigste kriteriene legger til eller "
-             "trekker fra, og hva avrundingen etter reglene gjør; delene summerer til resultatet. Kriteriene er "
-             "beskrevet under «Slik er tallene laget».")
+    start = f"kommunens anmodning for {data.last_year}" if data.last_year else "kommunens grunnlag"
+    intro = (f"Tabellen viser anbefalingen for hver kommune, i kommunenummerrekkefølge. «Hvorfor» går fra {start} til "
+             "årets tall: hva det nye totaltallet, tidligere vedtak, eldre år, hvert kriterium, kommunens svar og "
+             "avrundingen legger til eller trekker fra, i hele personer; delene summerer nøyaktig til resultatet. "
+             "Modellen og kriteriene er beskrevet under «Slik er tallene laget».")
     return Html(
         heading(2, title_of(data, "anbefaling"), "anbefaling") + paragraph(intro)
         + table(t, columns, caption=f"Tabell {data.table_no('anbefaling')}. Anbefalt antall flyktninger per kommune i {p.aar}",
@@ -480,50 +505,60 @@ def figure_against_last_year(data: ReportData) -> Html:
 
 
 def figure_contributions(data: ReportData) -> Html:
-    """Stacked bars: how many persons each criterion contributes to each municipality's number."""
-    contrib = data.contributions
-    names = data.criterion_names
+    """From last year's request to this year's number: each part of the explanation in persons, per municipality."""
+    parts = data.contributions.drop(columns=["tekst"], errors="ignore")
+    labels = data.part_labels
+    moving = [c for c in parts.columns if c != "anmodet" and parts[c].abs().sum() > 0]
     t = data.table.set_index("kommunenummer")
     order = t["anbefaling"].sort_values(kind="stable").index
-    c = contrib.reindex(order)
+    c = parts.reindex(order)[moving].astype("float64")
     fig, ax = plt.subplots(figsize=(8.5, max(4, 0.26 * len(c))))
-    left = np.zeros(len(c))
     y = np.arange(len(c))
-    for i, criterion in enumerate(c.columns):
-        ax.barh(y, c[criterion], left=left, color=SERIES_COLOURS[i % len(SERIES_COLOURS)], edgecolor="white",
-                hatch=SERIES_HATCHES[i % len(SERIES_HATCHES)], label=names.get(criterion, criterion), linewidth=0.5)
-        left += c[criterion].to_numpy()
-    for yi, total in enumerate(left):
-        ax.annotate(format_int(total), (total, yi), textcoords="offset points", xytext=(4, -3), fontsize=7)
+    right, left = np.zeros(len(c)), np.zeros(len(c))
+    for i, part in enumerate(moving):
+        values = c[part].to_numpy()
+        pos, neg = np.where(values > 0, values, 0.0), np.where(values < 0, values, 0.0)
+        colour, hatch = SERIES_COLOURS[i % len(SERIES_COLOURS)], SERIES_HATCHES[i % len(SERIES_HATCHES)]
+        ax.barh(y, pos, left=right, color=colour, hatch=hatch, edgecolor="white", linewidth=0.5,
+                label=labels.get(part, part).capitalize())
+        ax.barh(y, neg, left=left, color=colour, hatch=hatch, edgecolor="white", linewidth=0.5)
+        right, left = right + pos, left + neg
+    ax.axvline(0, color="#555555", linewidth=0.8)
+    for yi, code in enumerate(order):
+        net = int(c.loc[code].sum())
+        ax.annotate(format_change(net), (right[yi], yi), textcoords="offset points", xytext=(4, -3), fontsize=7)
     ax.set_yticks(list(y), t.loc[order, "kommune"].tolist())
-    ax.set_xlabel("Personer")
+    ax.set_xlabel(f"Personer lagt til eller trukket fra anmodningen for {data.last_year}" if data.last_year else "Personer")
     norwegian_axis(ax.xaxis)
-    ax.legend(loc="lower right", frameon=False, fontsize=8)
-    biggest = c.sum(axis=0).sort_values(ascending=False)
-    alt = ("Liggende stolpediagram med én stolpe per kommune, delt i farge og mønster etter kriterium. Stolpens lengde er "
-           "kommunens anbefalte antall, og hver del viser hvor mange personer kriteriet står for. Til sammen for fylket "
-           "står " + ", ".join(f"{names.get(k, k).lower()} for om lag {format_int(v)}" for k, v in biggest.items())
+    ax.legend(loc="lower right", frameon=False, fontsize=7)
+    biggest = c.abs().sum(axis=0).sort_values(ascending=False)
+    alt = ("Liggende stolpediagram med én rad per kommune. Hver rad viser i farge og mønster hvor mange personer hvert ledd "
+           "i modellen legger til (til høyre for null) eller trekker fra (til venstre) fra kommunens anmodning i fjor, "
+           "med nettoendringen skrevet ved raden. Til sammen flytter "
+           + ", ".join(f"{labels.get(k, k)} om lag {format_int(v)}" for k, v in biggest.head(4).items())
            + f" personer. Tallene per kommune står i tabell {data.table_no('bidrag')}.")
-    caption = (f"Figur {data.figure_no('bidrag')}. Hva hvert kriterium bidrar med til hver kommunes tall (personer). "
-               "Kommunens anbefalte antall er fordelt på kriteriene i forhold til vekt × kommunens andel. For kommuner som "
-               f"er rundet opp til {data.params.minstetall} eller ned til 0, er bidragene skalert til det avrundede tallet. "
-               "Kilde: egne beregninger.")
-    rows = c.round(1).join(t[["kommune", "anbefaling"]]).reset_index().sort_values("kommunenummer")
-    columns = [Column("kommune", "Kommune", numeric=False)] + [
-        Column(k, names.get(k, k), formatter=lambda r, k=k: format_decimal(r[k], 1)) for k in c.columns
-    ] + [Column("anbefaling", "Anbefaling")]
-    first = data.table_no("anbefaling")
-    bridge = (f"Tabell {first} viser hvor mye hvert kriterium flytter kommunens tall bort fra en fordeling bare etter folketall, "
-              "og kan derfor være negativ. Figuren og tabellen her viser hvor mange personer hvert kriterium står for i "
-              f"alt, og er aldri negative. Samme kommune kan altså ha et stort bidrag her og et minus i tabell {first}.")
-    if any(c.indikator == "vedtatt_snitt" for c in data.params.kriterier):
-        bridge += (" Kriteriet som bygger på kommunens tidligere vedtak om bosetting, viser hva kommunen har vist at den "
-                   "kan ta imot, ikke kapasiteten kommunen selv har oppgitt for neste år.")
+    caption = (f"Figur {data.figure_no('bidrag')}. Fra anmodningen for {data.last_year or 'i fjor'} til anbefalingen for "
+               f"{data.params.aar}: hva hvert ledd legger til eller trekker fra (personer, hele tall som summerer til "
+               "endringen). Kilde: IMDi, egne beregninger.")
+    rows = parts.reindex(t.index).join(t[["kommune", "anbefaling"]]).reset_index().sort_values("kommunenummer")
+    columns = ([Column("kommune", "Kommune", numeric=False)]
+               + [Column(k, short_label(labels.get(k, k).capitalize()),
+                         formatter=(lambda r, k=k: format_int(r[k])) if k == "anmodet" else (lambda r, k=k: format_change(r[k])))
+                  for k in ["anmodet", *moving] if k in rows.columns]
+               + [Column("anbefaling", "Anbefaling")])
+    long_names = " ".join(f"{short_label(labels.get(k, k).capitalize())}: {labels.get(k, k)}." for k in moving
+                          if short_label(labels.get(k, k).capitalize()) != labels.get(k, k).capitalize())
+    intro = ("Modellen starter fra kommunens anmodning i fjor og regner seg fram til årets tall i ledd: det nye "
+             "totaltallet for fylket, kommunens vedtak (halvparten av grunnlaget), eldre år (med mindre vekt), kommuner "
+             "som står på 0 og deler sin andel med de andre, hvert av årets kriterier (høyst "
+             f"±{format_percent(data.params.modell.samlet_tak, 0)} til sammen), kommunens eget svar når svarene brukes, og "
+             "avrundingen til 0 eller minstetallet. «Tidligere vedtak» er hva kommunen selv vedtok å bosette, ikke "
+             "kapasiteten kommunen har oppgitt for neste år.")
     return Html(
-        heading(2, title_of(data, "bidrag"), "bidrag") + paragraph(bridge)
+        heading(2, title_of(data, "bidrag"), "bidrag") + paragraph(intro)
         + figure_html(fig, alt=alt, caption=caption, figure_id="figur-bidrag")
-        + table(rows, columns, caption=f"Tabell {data.table_no('bidrag')}. Personer per kriterium og kommune (desimaler fordi bidragene er andeler av hele personer)",
-                row_header="kommune", table_id="tabell-bidrag")
+        + table(rows, columns, caption=f"Tabell {data.table_no('bidrag')}. Leddene i modellen per kommune (personer)",
+                row_header="kommune", table_id="tabell-bidrag", note=long_names or None)
     )
 
 
@@ -569,7 +604,7 @@ def sensitivity_section(data: ReportData) -> Html:
     # Shown relative to the recommendation, so that a small municipality's range is as visible as a large one's.
     ax.axvline(0, color="#555555", linewidth=0.8)
     ax.hlines(y, s["p10"] - s["base"], s["p90"] - s["base"], color=PALETTE["blue"], linewidth=3, label="10.–90. persentil")
-    ax.scatter(np.zeros(len(s)), y, marker="|", s=120, color=PALETTE["black"], label="Anbefaling (valgte vekter)", zorder=3)
+    ax.scatter(np.zeros(len(s)), y, marker="|", s=120, color=PALETTE["black"], label="Anbefaling (valgte innstillinger)", zorder=3)
     for yi, row in zip(y, s.itertuples()):
         ax.annotate(f"{format_int(row.base)} ({format_int(row.p10)}–{format_int(row.p90)})", (max(row.p90 - row.base, 0), yi),
                     textcoords="offset points", xytext=(6, -3), fontsize=7)
@@ -582,14 +617,15 @@ def sensitivity_section(data: ReportData) -> Html:
     ax.legend(loc="lower right", frameon=False)
     spread = (s["p90"] - s["p10"])
     widest = s.assign(spenn=spread).sort_values("spenn", ascending=False, kind="stable").head(5)
-    alt = (f"Intervalldiagram med én rad per kommune: en strek fra 10. til 90. persentil av kommunens antall når vektene "
-           f"trekkes tilfeldig rundt de valgte ({format_int(p.usikkerhet_trekk)} trekk), og et loddrett merke ved anbefalingen. "
+    alt = (f"Intervalldiagram med én rad per kommune: en strek fra 10. til 90. persentil av kommunens antall når modellens "
+           f"innstillinger trekkes tilfeldig rundt de valgte ({format_int(p.usikkerhet_trekk)} trekk), og et loddrett merke ved anbefalingen. "
            "Størst spenn har " + ", ".join(f"{r.kommune} ({format_int(r.p10)}–{format_int(r.p90)})" for r in widest.itertuples()) + ".")
-    caption = (f"Figur {data.figure_no('usikkerhet')}. Hvor mye hver kommunes tall flytter seg når vektene varieres rundt de "
-               f"valgte ({format_int(p.usikkerhet_trekk)} tilfeldige trekk av vektene fra en Dirichlet-fordeling med "
-               f"konsentrasjon {format_int(p.usikkerhet_konsentrasjon)}: en vekt på {format_percent(0.2, 0)} varierer da typisk med "
-               f"±{format_decimal(100 * (0.2 * 0.8 / (p.usikkerhet_konsentrasjon + 1)) ** 0.5, 0)} prosentpoeng; fast "
-               "startverdi, så trekkene blir like hver gang). Anbefaling og 10.–90. persentil står ved hver kommune. "
+    half = p.usikkerhet_spenn / 2
+    caption = (f"Figur {data.figure_no('usikkerhet')}. Hvor mye hver kommunes tall flytter seg når modellens innstillinger "
+               f"varieres ({format_int(p.usikkerhet_trekk)} tilfeldige trekk: andelen fra anmodningen og vekten på eldre år "
+               f"±{format_decimal(half, 2)} rundt de valgte, hvert kriteriums styrke fra "
+               f"{format_percent(1 - p.usikkerhet_spenn, 0)} til {format_percent(1 + p.usikkerhet_spenn, 0)} av den valgte; "
+               "fast startverdi, så trekkene blir like hver gang). Anbefaling og 10.–90. persentil står ved hver kommune. "
                "Kilde: egne beregninger.")
     rows = widest.reset_index()
     cols = [Column("kommune", "Kommune", numeric=False), Column("base", "Anbefaling"), Column("p10", "10. persentil"),
@@ -597,10 +633,12 @@ def sensitivity_section(data: ReportData) -> Html:
             Column("zero_share", "Andel trekk med 0", formatter=lambda r: format_percent(r["zero_share"], 0))]
     return Html(
         heading(2, title_of(data, "usikkerhet"), "usikkerhet")
-        + paragraph("Vektene er et politisk valg. For å vise hvor mye valget betyr, er vektene trukket tilfeldig rundt de "
-                    "valgte mange ganger, og fordelingen regnet ut på nytt for hvert trekk med de samme reglene.")
+        + paragraph("Modellens innstillinger (hvor mye vedtak og eldre år teller, og hvor sterkt kriteriene vipper) er "
+                    "valgt ved etterprøving, men andre valg kunne vært forsvart. For å vise hvor mye valget betyr, er "
+                    "innstillingene trukket tilfeldig rundt de valgte mange ganger, og fordelingen regnet ut på nytt for "
+                    "hvert trekk med de samme reglene. Kommuner som står på 0, unntak og oppgitt kapasitet ligger fast.")
         + figure_html(fig, alt=alt, caption=caption, figure_id="figur-usikkerhet")
-        + table(rows, cols, caption=f"Tabell {data.table_no('usikkerhet')}. De fem kommunene med størst spenn når vektene varieres",
+        + table(rows, cols, caption=f"Tabell {data.table_no('usikkerhet')}. De fem kommunene med størst spenn når innstillingene varieres",
                 row_header="kommune", table_id="tabell-usikkerhet")
     )
 
@@ -619,7 +657,7 @@ def scenario_section(data: ReportData) -> Html:
     return Html(
         heading(2, title_of(data, "scenarier"), "scenarier")
         + paragraph(f"Behovet er usikkert og endres ofte i løpet av året (i 2022 fra {format_int(5500)} til "
-                    f"{format_int(35000)} nasjonalt, i 2025 kuttet fra {format_int(18900)} til {format_int(12640)}). Tabellen viser fordelingen med samme nøkkel og regler for andre "
+                    f"{format_int(35000)} nasjonalt, i 2025 kuttet fra {format_int(18900)} til {format_int(12640)}). Tabellen viser fordelingen med samme modell og regler for andre "
                     "totaltall. Et høyere totaltall gir aldri en kommune færre personer, med ett unntak: når en kommune går "
                     f"fra 0 til {data.params.minstetall}, kan andre kommuner til sammen få opptil "
                     f"{data.params.minstetall - 1} færre.")
@@ -641,7 +679,7 @@ def reference_section(data: ReportData) -> Html:
     long_names = " ".join(f"{short_label(labels[k])}: {labels[k]}." for k in wide.columns if short_label(labels[k]) != labels[k])
     pieces = [heading(2, title_of(data, "referanse"), "referanse"),
               paragraph("Til sammenligning er totaltallet fordelt med nøkler som brukes andre steder, med de samme "
-                        "avrundingsreglene. Forskjellene viser hva årets kriterier betyr i praksis."),
+                        "avrundingsreglene. Forskjellene viser hva modellen betyr i praksis."),
               table(t, cols, caption=f"Tabell {data.table_no('referanse')}. Anbefalingen sammenlignet med referansenøkler", row_header="kommune",
                     table_id="tabell-referanse", note=("Nøklene: " + long_names) if long_names else None)]
     used = available.loc[available["merknad"].fillna("") != ""].drop_duplicates("nokkel")
@@ -706,8 +744,10 @@ def feedback_section(data: ReportData) -> Html:
     parts.append(paragraph(f"Av {format_int(len(fb))} kommuner har {format_int(len(answered))} svart. "
                            + (f"Ikke svart: {', '.join(missing)}." if missing else "Alle har svart.")))
     steering = feedback_steers(data.run)
-    parts.append(paragraph("Oppgitt kapasitet brukes som øvre grense for kommunens tall, og kommuner som ikke ønsker å "
-                           "bosette får 0." if steering else
+    parts.append(paragraph("Svarene flytter tallene: oppgitt kapasitet er en øvre grense, kommuner som ikke ønsker å "
+                           "bosette får 0, og «flere enn før» eller «færre enn før» flytter kommunens grunnlag "
+                           f"±{format_percent(data.params.tilbakemelding_steg, 0)}. Hvert slikt ledd står i forklaringen."
+                           if steering else
                            ("Svarene under er oppdiktede eksempler (se banneret øverst) og brukes ikke i tallene."
                             if example else "Svarene brukes ikke i beregningen av tallene i år.")))
     if data.municipality_info is not None:
@@ -776,6 +816,74 @@ def _yes_no(value: object) -> str | None:
     return {"true": "Ja", "ja": "Ja", "1": "Ja", "false": "Nei", "nei": "Nei", "0": "Nei"}.get(text)
 
 
+MODEL_NAMES = {"modell": "Modellen (årets innstillinger)", "kontinuitet_anmodet": "Kontinuitet: siste anmodning skalert",
+               "kontinuitet_vedtatt": "Siste vedtak skalert", "kontinuitet_blandet": "Halvt anmodning, halvt vedtak",
+               "folketall": "Bare folketall"}
+
+
+def model_history_message(data: ReportData) -> str | None:
+    """One honest sentence for «Det viktigste»: the model against continuity in the latest year it could be judged."""
+    h = data.model_history
+    if h is None or h.empty:
+        return None
+    year = int(h["aar"].max())
+    latest = h.loc[h["aar"] == year].set_index("modell")
+    if not {"modell", "kontinuitet_anmodet"} <= set(latest.index):
+        return None
+    model, cont = float(latest.loc["modell", "mae"]), float(latest.loc["kontinuitet_anmodet", "mae"])
+    verdict = ("bedre enn" if model < cont - 1e-9 else "dårligere enn" if model > cont + 1e-9 else "like godt som")
+    return (f"Laget som om det var våren {year - 1}, traff modellen IMDis anmodning for {year} {verdict} fjorårets "
+            f"anmodning skalert: {format_decimal(model, 1)} mot {format_decimal(cont, 1)} personer i gjennomsnittlig avvik "
+            "per kommune (se «Slik har modellen truffet før»).")
+
+
+def model_history_section(data: ReportData) -> Html:
+    """How this year's model settings and the simple references would have hit the county's earlier years."""
+    h = data.model_history
+    if h is None or h.empty:
+        return Html("")
+    notes = (data.model_meta or {}).get("etterproving", {})
+    years = sorted(int(y) for y in h["aar"].unique())
+    wide = h.assign(navn=h["modell"].map(MODEL_NAMES).fillna(h["modell"]))
+    rows = []
+    for name, part in wide.groupby("modell", sort=False):
+        row = {"navn": part["navn"].iloc[0], "orden": list(MODEL_NAMES).index(name) if name in MODEL_NAMES else 99}
+        for r in part.itertuples():
+            row[f"mae_{r.aar}"] = r.mae
+            row[f"rho_{r.aar}"] = r.rho
+            row[f"innen_{r.aar}"] = r.innen_20
+        rows.append(row)
+    frame = pd.DataFrame(rows).sort_values("orden", kind="stable")
+    cols = [Column("navn", "Fordeling", numeric=False)]
+    for y in years:
+        cols += [Column(f"mae_{y}", f"Avvik {y}", formatter=lambda r, y=y: format_decimal(r[f"mae_{y}"], 1)),
+                 Column(f"rho_{y}", f"Rangkorrelasjon {y}", formatter=lambda r, y=y: format_decimal(r[f"rho_{y}"], 2)),
+                 Column(f"innen_{y}", f"Innen ±20\u00a0% {y}", formatter=lambda r, y=y: format_percent(r[f"innen_{y}"], 0))]
+    verdicts = []
+    for y in years:
+        part = h.loc[h["aar"] == y].set_index("modell")["mae"]
+        if {"modell", "kontinuitet_anmodet"} <= set(part.index):
+            better = part["modell"] < part["kontinuitet_anmodet"] - 1e-9
+            worse = part["modell"] > part["kontinuitet_anmodet"] + 1e-9
+            verdicts.append(f"{y}: modellen {'traff bedre enn' if better else 'traff dårligere enn' if worse else 'traff like godt som'} "
+                            f"kontinuitet ({format_decimal(part['modell'], 1)} mot {format_decimal(part['kontinuitet_anmodet'], 1)})")
+    gap = (" For 2024 finnes bare tallene for 2022 (IMDis tabell for 2023 finnes ikke per kommune), et sprang på to år."
+           if 2024 in years else "")
+    left_out = notes.get("utelatte_kriterier") or []
+    left_text = (" Kriteriene " + ", ".join(f"«{x}»" for x in left_out) + " kunne ikke måles for de tidligere årene og er "
+                 "holdt utenfor modellen her." if left_out else "")
+    text = (f"Hvor godt ville årets modell ha truffet IMDis faktiske anmodning til kommunene i {data.county_name} før? "
+            "Hvert år er laget bare av tallene som var kjent våren før (anmodning og vedtak, folketall, bosatte), med "
+            "fylkets faktiske totaltall, og sammenlignet med enkle fordelinger etter samme regler. Lavere avvik og høyere "
+            "rangkorrelasjon er bedre; «innen ±20\u00a0%» er andelen kommuner der tallet var innenfor 20\u00a0% av IMDis "
+            "(minst 2 personer)." + gap + left_text + " Resultat: " + "; ".join(verdicts) + ". Etterprøvingen for hele landet står "
+            "i BACKTEST.md.")
+    return Html(heading(2, title_of(data, "modelltreff"), "modelltreff") + paragraph(text)
+                + table(frame, cols, caption=f"Tabell {data.table_no('modelltreff')}. Avvik fra IMDis anmodning i "
+                        f"{' og '.join(map(str, years))}, årets modell og enkle fordelinger (personer per kommune)",
+                        row_header="navn", table_id="tabell-modelltreff"))
+
+
 def backtest_section(data: ReportData) -> Html:
     """How the model compares with IMDi's actual request for the year, against simple baselines."""
     if data.backtest is None or data.backtest_summary is None:
@@ -783,7 +891,7 @@ def backtest_section(data: ReportData) -> Html:
     s, b = data.backtest_summary, data.backtest
     p = data.params
     names = data.table.set_index("kommunenummer")["kommune"]
-    labels = {"modell": "Modellen (årets kriterier)", "continuity": "Kontinuitet (fjorårets anmodning skalert)",
+    labels = {"modell": "Modellen (anbefalingen)", "continuity": "Kontinuitet (fjorårets anmodning skalert)",
               "population": "Bare folketall", "nrw": "Nordrhein-Westfalen", "sweden": "Svensk modell", "denmark": "Dansk modell"}
     compare = pd.DataFrame([{"nokkel": labels.get(k, k), "avvik": v} for k, v in s.get("sammenligning", {}).items()])
     cols = [Column("kommune", "Kommune", numeric=False), Column("modell", "Modellen"),
@@ -799,10 +907,13 @@ def backtest_section(data: ReportData) -> Html:
         paragraph(f"IMDis faktiske anmodning for {p.aar} finnes i dataene. Rangkorrelasjonen sier hvor likt modellen og IMDi "
                   f"rangerer kommunene (1 er helt likt): {format_decimal(s['rangkorrelasjon'], 2)}. Gjennomsnittlig avvik er "
                   f"{format_decimal(s['gjennomsnittlig_absolutt_avvik'], 1)} personer per kommune, etter at IMDis tall er "
-                  "skalert til samme totaltall. Tabellen under sammenligner med enkle nøkler."),
-        paragraph("Totaltallet er IMDis anmodning etter eventuelle endringer i løpet av året, og noen av tallene modellen "
-                  "bruker (for eksempel bosatte det siste året) var ikke kjent våren før. Etterprøvingen tester derfor "
-                  "fordelingen, ikke hvor godt totaltallet kunne forutses."),
+                  "skalert til samme totaltall. Tabellen under sammenligner med enkle nøkler; den viktigste å slå er "
+                  "kontinuitet, fjorårets anmodning skalert til årets totaltall."),
+        paragraph(f"Totaltallet er IMDis anmodning etter eventuelle endringer i løpet av året, så etterprøvingen tester "
+                  "fordelingen, ikke hvor godt totaltallet kunne forutses. Modellen bruker bare tall fra før "
+                  f"{p.aar}: anmodning og vedtak til og med {p.aar - 1}, folketallet 1. januar {p.aar - 1} og bosatte til "
+                  f"og med {p.aar - 2}. Vedtakene for {p.aar - 1} er hentet fra IMDis side etter at året var omme, så noen "
+                  "sene vedtak kan være med."),
     ]
     if not compare.empty:
         parts.append(table(compare, [Column("nokkel", "Fordeling", numeric=False),
@@ -821,55 +932,68 @@ def backtest_section(data: ReportData) -> Html:
 
 
 def method_section(data: ReportData) -> Html:
-    """How the numbers were made, in plain Norwegian: criteria, weights, indicators, rounding, missing data."""
+    """How the numbers were made, in plain Norwegian: the anchor, the criteria and what they serve, rounding, answers."""
 
     p = data.params
-    weights = data.key_meta.get("vekter", {})
-    criteria = [f"{c.navn} – vekt {format_percent(weights.get(c.id, 0), 0)}"
-                + (f" (satt til {format_percent(c.vekt, 0)})" if abs(weights.get(c.id, 0) - c.vekt) > 1e-9 else "")
-                + f": {norwegian_text(c.beskrivelse)}" for c in p.kriterier]
+    m = p.modell
+    used = {c["id"]: c for c in data.key_meta.get("kriterier", [])}
+    direction = {"flere": "høyere verdi gir flere", "færre": "høyere verdi gir færre"}
+    kinds = {"rang": "rangert innen fylket", "forhold": "mot fylkets median", "mot_folketall": "mot andelen av folketallet"}
+    criteria = [f"{c.navn} – høyst ±{format_percent(c.styrke, 0)}, {direction.get(c.retning, c.retning)} "
+                f"({kinds.get(c.maate, c.maate)}); tjener «{norwegian_text(c.tjener)}»: {norwegian_text(c.beskrivelse)}"
+                + ("" if used.get(c.id, {}).get("brukt", True) else f" Ikke brukt i år: {norwegian_text(used[c.id]['merknad'])}.")
+                for c in p.kriterier]
     info = data.indicator_info.assign(datatype=lambda f: f["datatype"].map({"ekte": "ekte", "eksempel": "EKSEMPELDATA"}))
     indicator_rows = table(
         info, [Column("navn", "Indikator", numeric=False), Column("beskrivelse", "Hva den måler", numeric=False),
                Column("kilde", "Kilde", numeric=False), Column("aar", "År", numeric=False),
                Column("enhet", "Enhet", numeric=False), Column("datatype", "Data", numeric=False),
                Column("manglende", "Når tall mangler", numeric=False)],
-        caption=f"Tabell {data.table_no('indikatorer')}. Indikatorene i nøkkelen", row_header="navn", table_id="tabell-indikatorer",
+        caption=f"Tabell {data.table_no('indikatorer')}. Indikatorene bak kriteriene", row_header="navn", table_id="tabell-indikatorer",
     )
-    influence = data.key_meta.get("befolkningens_innflytelse", {})
-    exceptions = ", ".join(p.unntak) if p.unntak else "ingen"
+    names = data.criterion_names
+    coverage = []
+    for item in data.key_meta.get("nasjonale_kriterier", []):
+        by = [names.get(c, c) for c in item.get("dekket_av", [])]
+        coverage.append(f"{norwegian_text(item['tekst'])} – " + (f"dekket av: {', '.join(by)}." if by else
+                        "ikke dekket: ingen av årets kriterier med data tjener dette punktet."))
+    exceptions = ("; ".join(f"{e.kommunenummer} {e.antall} ({e.begrunnelse})" for e in p.unntak) if p.unntak else "ingen")
     notes = [norwegian_text(n) for n in data.key_meta.get("merknader", [])]
     parts = [
         heading(2, title_of(data, "metode"), "metode"),
-        heading(3, f"Årets nasjonale kriterier ({p.aar})", "nasjonale-kriterier"),
-        bullet_list([norwegian_text(x) for x in p.nasjonale_kriterier]) if p.nasjonale_kriterier else paragraph("Ikke oppgitt i parameterfilen."),
-        heading(3, "Nøkkelen", "nokkelen"),
-        paragraph("Hvert kriterium gir hver kommune en andel av fylket (andelene summerer til 1). Et antall (folketall, "
-                  "vedtak) gir andelen direkte. En rate eller et poeng skalerer et grunnlag opp eller ned, slik at en liten "
-                  "kommune ikke får like mye som en stor bare fordi raten er lik. Nøkkelen er den vektede summen av "
-                  "andelene, og fylkets totaltall fordeles etter nøkkelen. Kriteriene og vektene er:"),
-        bullet_list(criteria),
+        heading(3, "Modellen: fjorårets tall som utgangspunkt", "modellen"),
+        paragraph(
+            "Utgangspunktet (grunnlaget) er hver kommunes andel av fylkets anmodning og av fylkets vedtak det siste året "
+            f"({format_percent(m.anmodet_vekt, 0)} anmodning, {format_percent(1 - m.anmodet_vekt, 0)} vedtak). Eldre år "
+            f"teller med {format_percent(m.eldre_aar, 0)} av vekten for hvert år tilbake, slik at et unntaksår som 2022 "
+            "betyr lite. «-» i IMDis tabell betyr at kommunen ikke ble anmodet, og teller som 0: det er et signal, ikke et "
+            "hull. En kommune som ble anmodet om 0 det siste året, blir stående på 0 med mindre den selv svarer at den "
+            "vil bosette; andelen går til de andre. Andelene skaleres til årets totaltall."),
+        paragraph(
+            "Årets kriterier vipper så grunnlaget opp eller ned. Hvert kriterium kan alene flytte en kommune høyst så "
+            f"mange prosent som styrken sier, og alle til sammen høyst ±{format_percent(m.samlet_tak, 0)}; når noen "
+            "flyttes opp, flyttes de andre litt ned, slik at summen holder. Forklaringen i tabell "
+            f"{data.table_no('anbefaling')} viser hvor mange personer hvert ledd flytter."),
+        paragraph(
+            "Hvorfor ikke en nøkkel med vekter? Etterprøving på alle 15 fylker (BACKTEST.md) viste at en nøkkel bygd på "
+            "snittet av tidligere vedtak, folketall og sentralitet traff IMDis faktiske anmodning dårligere enn bare å "
+            "skalere fjorårets anmodning, mens dette utgangspunktet traff bedre begge årene som kunne prøves. "
+            "Innstillingene er valgt for hele landet, ikke tilpasset fylket."),
+        heading(3, "Årets kriterier og hva de tjener", "kriteriene"),
+        bullet_list(criteria) if criteria else paragraph("Ingen kriterier i år: tallene følger grunnlaget."),
     ]
     if notes:
         parts.append(bullet_list(notes))
-    if influence:
-        parts.append(heading(3, "Befolkningens og tidligere vedtaks innflytelse", "befolkning"))
-        text = ("En evaluering av IMDis egen modell fant at folketallet endte med å dominere uansett vekter, fordi flere "
-                "kriterier henger sammen med folketall, og at en regel om kontinuitet (å be de samme kommunene som i fjor) "
-                "utvannet de vektene som var satt. Her er korrelasjonen mellom nøkkelen og befolkningsandelen "
-                f"{format_decimal(influence['korrelasjon'], 3, missing='ikke definert (for få kommuner)')}, og nøkkelen "
-                f"plasserer {format_percent(influence['flyttet_andel'], 1)} av personene annerledes enn en ren fordeling "
-                "etter folketall.")
-        if "flyttet_fra_vedtak" in influence:
-            text += (f" {format_percent(influence.get('andel_vekt_fra_vedtak', 0), 0)} av vekten regnes ut fra hvor mange "
-                     "kommunen har vedtatt å bosette tidligere (som antall eller som grunnlag for en rate), og nøkkelen "
-                     f"plasserer {format_percent(influence['flyttet_fra_vedtak'], 1)} av personene annerledes enn "
-                     "kommunenes tidligere vedtak.")
-            closer = ("tidligere vedtak" if influence["flyttet_fra_vedtak"] < influence["flyttet_andel"] else "folketallet")
-            text += (f" Nøkkelen ligger altså nærmest {closer}. Hvilket grunnlag ratene skalerer, er et valg i "
-                     "parameterfilen (om ratene skaleres etter folketallet eller etter kommunens vanlige bosettingsnivå), og etterprøvingen viser hvordan valget "
-                     "treffer IMDis faktiske anmodning.")
-        parts.append(paragraph(text))
+    parts += [
+        heading(3, f"Årets nasjonale kriterier ({p.aar})", "nasjonale-kriterier"),
+        bullet_list(coverage) if coverage else paragraph("Ikke oppgitt i parameterfilen."),
+    ]
+    if any(not item.get("dekket_av") for item in data.key_meta.get("nasjonale_kriterier", [])):
+        parts.append(paragraph(
+            "Et punkt som ikke er dekket, er likevel ikke glemt: kommunenes egne svar (oppgitt kapasitet, ønske om flere "
+            "eller færre) brukes når svarene er ekte, og fylket kan gi unntak og justeringer med begrunnelse. Innvandrerandel "
+            "per kommune (SSB 09817) følger bare med for Telemark; for andre fylker må tabellen lastes ned og oppgis i "
+            "parameterfilen før kriteriet kan brukes."))
     report_rows = data.translation if data.translation is not None else pd.DataFrame()
     if not report_rows.empty:
         rules = report_rows.drop_duplicates(["fra_kode", "til_kode", "regel"])
@@ -881,14 +1005,21 @@ def method_section(data: ReportData) -> Html:
                                    Column("til_kode", "Til", numeric=False), Column("til_navn", "Kommune (nå)", numeric=False),
                                    Column("regel", "Regel", numeric=False)],
                            caption=f"Tabell {data.table_no('omkoding')}. Omkoding av eldre tall", row_header="fra_navn", table_id="tabell-omkoding"))
+    steering = feedback_steers(data.run)
     parts += [
         indicator_rows,
-        heading(3, "Avrunding til hele personer", "avrunding"),
+        heading(3, "Kommunenes svar, unntak og avrunding", "avrunding"),
+        paragraph(
+            "Kommunenes svar i tilbakemeldingsrunden flytter tallene bare når svarene er ekte (eller parameterfilen sier "
+            "at eksempeldata skal brukes): en kommune som ikke vil bosette, får 0; «flere enn før» eller «færre enn før» "
+            f"flytter kommunens grunnlag ±{format_percent(p.tilbakemelding_steg, 0)}; oppgitt kapasitet er en øvre grense; "
+            "og en kommune som sto på 0, men svarer at den vil bosette, tas med igjen. Hvert slikt ledd står i forklaringen."
+            + ("" if steering else " I år brukes ikke svarene i tallene.")),
         paragraph(method_text_nb(p.avrunding, p.minstetall)),
-        paragraph(f"Minstetall: {p.minstetall}. Unntak fra minstetallet: {exceptions}. Avrundingsmetode: "
-                  f"{METHOD_NAMES.get(p.avrunding, p.avrunding)}. "
-                  "Oppgitt kapasitet fra kommunene brukes som øvre grense bare når tilbakemeldingene er ekte svar "
-                  "(eller parameterfilen sier at eksempeldata skal brukes)."),
+        paragraph(f"Minstetall: {p.minstetall}. Unntak fra minstetallet (med begrunnelse): {exceptions}. Kommuner der et "
+                  f"unntak kan være rimelig (anmodet 1–{p.minstetall - 1} i fjor, eller et tall nærmere "
+                  f"{m.unntak_forslag} enn 0 og {p.minstetall}), foreslås under «Det viktigste», men brukes ikke før "
+                  f"fylket har lagt dem inn med begrunnelse. Avrundingsmetode: {METHOD_NAMES.get(p.avrunding, p.avrunding)}."),
     ]
     return Html("".join(parts))
 

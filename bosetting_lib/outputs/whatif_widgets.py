@@ -1,8 +1,9 @@
-"""The live what-if panel of notebook 03: sliders for the weights, the total and the minimum, a picker for fixed
-numbers and exceptions, and the new numbers with a chart of what changed.
+"""The live what-if panel of notebook 03: sliders for the anchor model's settings (the request's weight in the base,
+how much older years count, each criterion's strength), the total and the minimum, a picker for fixed numbers and
+exceptions, and the new numbers with a chart of what changed.
 
-All the work is done by :func:`bosetting_lib.steps.whatif.what_if` on the stored key (a few milliseconds); this
-module only draws. :func:`what_if_view` and :func:`what_if_chart` need no widgets; ipywidgets is imported only when
+All the work is done by :func:`bosetting_lib.steps.whatif.what_if` on the inputs read once (the anchor model runs
+in a fraction of a second); this module only draws. :func:`what_if_view` and :func:`what_if_chart` need no widgets; ipywidgets is imported only when
 the panel is built, in JupyterLab.
 """
 
@@ -18,19 +19,20 @@ from bosetting_lib.formatting import format_int
 from bosetting_lib.outputs.html import Html, esc
 from bosetting_lib.outputs.notebook_view import bullets, paragraph, table
 from bosetting_lib.steps.context import RunContext
-from bosetting_lib.steps.whatif import WhatIf, WhatIfBase, WhatIfError, prepare_what_if, what_if
+from bosetting_lib.steps.whatif import STRENGTH_MAX, WhatIf, WhatIfBase, WhatIfError, describe_change, prepare_what_if, what_if
 
 UP, DOWN = "#0b5394", "#b45f06"  # the report's accent colour for more, a warm contrast for fewer
 CHART_BARS = 15
+# Slider keys for the two model settings that are not criteria (criteria are keyed by their id).
+_REQUEST, _RECENCY = "anmodet_vekt", "eldre_aar"
 NO_FRONTEND = ("Hva om-panelet med glidebrytere vises når notatboken kjøres i JupyterLab (make lab). Her er "
                "notatboken kjørt av «bosetting kjor» uten skjerm, så panelet er ikke laget.")
 
 
 def what_if_view(result: WhatIf) -> Html:
-    """The what-if's weights, notes and changed numbers as Norwegian tables (no widgets needed)."""
-    weights = table(result.weights, {"navn": "Kriterium", "vekt_anbefaling": "Vekt i anbefalingen",
-                                     "vekt_hva_om": "Vekt i hva om (skalert til 100 %)"},
-                    percent={"vekt_anbefaling": 1, "vekt_hva_om": 1})
+    """The what-if's model settings, notes and changed numbers as Norwegian tables (no widgets needed)."""
+    settings = table(result.settings, {"navn": "Innstilling", "anbefaling": "I anbefalingen", "hva_om": "I hva om"},
+                     percent={"anbefaling": 0, "hva_om": 0})
     changed = table(result.changed, {"kommunenummer": "Nr.", "kommune": "Kommune", "anbefaling": "Anbefaling",
                                      "hva_om": "Hva om", "forskjell": "Forskjell", "merknad": "Merknad"},
                     change=["forskjell"], empty="Ingen kommuner får et annet tall enn i anbefalingen.")
@@ -39,8 +41,8 @@ def what_if_view(result: WhatIf) -> Html:
              else f"{format_int(n)} kommuner får et annet tall")
     summary = paragraph(f"Totaltall {format_int(result.total)}, minstetall {format_int(result.minimum)}; summen av "
                         f"hva om-tallene er {format_int(result.table['hva_om'].sum())}, og {moved}.")
-    notes = bullets(result.notes) if result.notes else Html("")
-    return Html(f"{summary}{notes}<h4>Vektene som ble brukt</h4>{weights}<h4>Kommuner med endret tall</h4>{changed}")
+    notes = bullets([describe_change(result), *result.notes])
+    return Html(f"{summary}{notes}<h4>Modellens innstillinger</h4>{settings}<h4>Kommuner med endret tall</h4>{changed}")
 
 
 def show_what_if(run: RunContext | WhatIfBase, **changes) -> Html:
@@ -93,7 +95,7 @@ class WhatIfPanel:
 
     base: WhatIfBase
     box: object
-    weight_sliders: dict
+    setting_sliders: dict
     total: object
     minimum: object
     fixed: dict[str, tuple[int, str | None]] = field(default_factory=dict)
@@ -101,15 +103,18 @@ class WhatIfPanel:
     chart: object = None
     status: object = None
     fixed_list: object = None
-    initial_weights: dict[str, float] = field(default_factory=dict)
+    initial_settings: dict[str, float] = field(default_factory=dict)
     last_ms: float = 0.0
     table_ms: float = 0.0
 
     def arguments(self) -> dict:
-        """The what-if's arguments from the widgets: only the weights moved away from where they started."""
-        moved = {c: s.value for c, s in self.weight_sliders.items() if s.value != self.initial_weights[c]}
+        """The what-if's arguments from the widgets: only the settings moved away from where they started."""
+        moved = {c: s.value for c, s in self.setting_sliders.items() if s.value != self.initial_settings[c]}
+        strengths = {c: v for c, v in moved.items() if c in self.base.criterion_names}
         return {
-            "vekter": {**self.base.stored.weights, **moved} if moved else None,
+            "styrker": strengths or None,
+            "anmodet_vekt": moved.get(_REQUEST),
+            "eldre_aar": moved.get(_RECENCY),
             "totalt": self.total.value,
             "minstetall": self.minimum.value,
             "justeringer": {code: n for code, (n, _) in self.fixed.items()},
@@ -154,9 +159,16 @@ def build_what_if_panel(run: RunContext | WhatIfBase) -> WhatIfPanel:
     params = base.params
     wide = {"description_width": "16rem"}
     row = w.Layout(width="36rem")
-    sliders = {c: w.FloatSlider(value=round(weight, 2), min=0.0, max=1.0, step=0.01, description=base.criterion_names[c],
-                                readout_format=".0%", continuous_update=False, style=wide, layout=row)
-               for c, weight in base.stored.weights.items()}
+    settings = base.settings
+    sliders = {
+        _REQUEST: w.FloatSlider(value=settings.request_weight, min=0.0, max=1.0, step=0.05, readout_format=".0%",
+                                description="Vekt på siste anmodning", continuous_update=False, style=wide, layout=row),
+        _RECENCY: w.FloatSlider(value=settings.recency, min=0.0, max=1.0, step=0.05, readout_format=".0%",
+                                description="Vekt på eldre år", continuous_update=False, style=wide, layout=row),
+        **{t.id: w.FloatSlider(value=t.strength, min=0.0, max=STRENGTH_MAX, step=0.01, readout_format=".0%",
+                               description=f"Styrke: {t.navn}", continuous_update=False, style=wide, layout=row)
+           for t in settings.tilts},
+    }
     total = w.IntSlider(value=params.totalt, min=0, max=max(2 * params.totalt, 10), step=1, description="Totaltall",
                         continuous_update=False, style=wide, layout=row)
     minimum = w.IntSlider(value=params.minstetall, min=0, max=max(30, params.minstetall), step=1,
@@ -172,7 +184,7 @@ def build_what_if_panel(run: RunContext | WhatIfBase) -> WhatIfPanel:
         w.Button(description="Tilbake til anbefalingen")
     panel = WhatIfPanel(base, None, sliders, total, minimum, output=w.HTML(), chart=w.Image(format="png"),
                         status=w.HTML(), fixed_list=w.HTML(),
-                        initial_weights={c: s.value for c, s in sliders.items()})
+                        initial_settings={c: s.value for c, s in sliders.items()})
 
     def pick(change) -> None:
         code = change["new"]
@@ -190,7 +202,7 @@ def build_what_if_panel(run: RunContext | WhatIfBase) -> WhatIfPanel:
     def reset_all(_) -> None:
         panel.fixed.clear()
         for c, s in sliders.items():
-            s.value = panel.initial_weights[c]
+            s.value = panel.initial_settings[c]
         total.value, minimum.value = params.totalt, params.minstetall
         panel.update()
 
@@ -201,7 +213,7 @@ def build_what_if_panel(run: RunContext | WhatIfBase) -> WhatIfPanel:
     for widget in (*sliders.values(), total, minimum):
         widget.observe(panel.update, names="value")
     panel.box = w.VBox([
-        w.HTML("<h4>Vekter, totaltall og minstetall</h4>"), *sliders.values(), total, minimum,
+        w.HTML("<h4>Modellens innstillinger, totaltall og minstetall</h4>"), *sliders.values(), total, minimum,
         w.HTML("<h4>Fast tall eller unntak for en kommune</h4>"), picker, number, w.HBox([exception, reason]),
         w.HBox([put, remove, reset]), panel.fixed_list, panel.status,
         w.VBox([w.HTML(f"<h4>De største endringene (høyst {CHART_BARS})</h4>"), panel.chart], layout=panel.chart.layout),

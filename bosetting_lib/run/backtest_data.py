@@ -30,12 +30,11 @@ year T may read only tables stamped T − 1 or earlier, the spring in which the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from bosetting_lib.model.walkforward import Catalogue, DatedTable
+from bosetting_lib.model.walkforward import DATING, Catalogue, DatedTable, dated, dated_tables  # noqa: F401 (DATING, dated: re-exported)
 from bosetting_lib.config.paths import DataPaths
 from bosetting_lib.sources.readers.compiled_csv import read_compiled_indicator
 from bosetting_lib.sources.readers.imdi import read_imdi_table
@@ -51,49 +50,6 @@ CENTRALITY = "indikatorer/sentralitet_klass128_2024.csv"
 GP_CAPACITY = "indikatorer/fastlege_12005_2022_2023.csv"
 SPLIT_WEIGHTS = "reference/delingsvekter.csv"
 REGISTER = "reference"
-
-
-@dataclass(frozen=True)
-class Dating:
-    """When a variable's figures for year Y became public: in the spring of ``Y + lag`` (or of ``fixed``)."""
-
-    variable: str
-    lag: int | None
-    fixed: int | None
-    why: str
-
-    def dated(self, year: int) -> int:
-        return self.fixed if self.fixed is not None else year + int(self.lag or 0)
-
-
-# The no-leakage rule as data (see the module docstring for the reasons).
-DATING: tuple[Dating, ...] = (
-    Dating("anmodet", 0, None, "anmodningsbrevene for år Y sendes høsten Y − 1"),
-    Dating("vedtatt", 0, None, "kommunestyrene vedtar vinteren Y − 1/Y (noen senere)"),
-    Dating("bosatte", 1, None, "bosatte telles gjennom hele år Y"),
-    Dating("herav_kollektiv_beskyttelse", 1, None, "bosatte telles gjennom hele år Y"),
-    Dating("folketall", 0, None, "folketallet 1. januar Y publiseres i februar–mars Y"),
-    Dating("bosatte_flyktninger", 1, None, "bosatte per kalenderår"),
-    Dating("lege_reservekapasitet", 1, None, "fastlegestatistikken for år Y publiseres året etter"),
-    Dating("sentralitetsklasse", None, 2024, "klassifiseringen gjelder fra 1. januar 2024"),
-)
-_DATING = {d.variable: d for d in DATING}
-
-
-def dated(variable: str, year: int) -> int:
-    """The first spring in which ``variable`` for ``year`` was public (KeyError for an undated variable)."""
-    return _DATING[variable].dated(year)
-
-
-def _tables(tidy: pd.DataFrame, source: str) -> list[DatedTable]:
-    """One dated table per (variable, year) of a tidy frame; variables without a dating rule are left out."""
-    out = []
-    for (variable, year), part in tidy.groupby(["variabel", "aar"], sort=True):
-        if variable not in _DATING:
-            continue
-        frame = part[["kommunenummer", "verdi", "status"]].reset_index(drop=True)
-        out.append(DatedTable(str(variable), int(year), dated(str(variable), int(year)), frame, source))
-    return out
 
 
 def municipalities(register: Register) -> pd.DataFrame:
@@ -115,11 +71,11 @@ def load_catalogue(data_dir: Path | str | None = None) -> tuple[Catalogue, pd.Da
         parts = [read_imdi_table(raw / rel, year=year, county=county, register=register, target_year=STRUCTURE_YEAR,
                                  split_weights=split)
                  for county in register.counties(year)["fylkesnummer"]]
-        tables += _tables(pd.concat(parts, ignore_index=True), rel)
+        tables += dated_tables(pd.concat(parts, ignore_index=True), rel)
     population = read_statbank_csv(raw / POPULATION, register=register, target_year=STRUCTURE_YEAR, split_weights=split)
     population = population.loc[population["variabel"].str.casefold().isin(("personer", "folketall"))].copy()
     population["variabel"] = "folketall"
-    tables += _tables(population, POPULATION)
+    tables += dated_tables(population, POPULATION)
     compiled = [
         (SETTLED_REFUGEES, {"settled_total_excl_suppressed": "bosatte_flyktninger"}, "year", None),
         (GP_CAPACITY, {"lege_reservekapasitet": "lege_reservekapasitet"}, "year", None),
@@ -128,5 +84,5 @@ def load_catalogue(data_dir: Path | str | None = None) -> tuple[Catalogue, pd.Da
     for rel, variables, year_column, fixed in compiled:
         frame = read_compiled_indicator(raw / rel, register=register, structure_year=STRUCTURE_YEAR,
                                         variables=variables, year_column=year_column, fixed_year=fixed)
-        tables += _tables(frame, rel)
+        tables += dated_tables(frame, rel)
     return Catalogue(tuple(tables)), municipalities(register)

@@ -80,6 +80,7 @@ def county_parameters(base: Params, county: str, data_paths: DataPaths) -> dict:
     if isinstance(raw.get("rapport"), dict):
         raw["rapport"].pop("avsender", None)  # the shared file's sender is its own county, not this one
     raw["scenarier"] = sorted({round(totals[number] * f) for f in (0.6, 1.0, 1.5)})
+    raw["unntak"] = []  # exceptions name the shared file's own municipalities, with its own reasons
     return raw
 
 

@@ -43,7 +43,8 @@ def national_lines(table: pd.DataFrame) -> list[str]:
 
 def write_backtest_markdown(table: pd.DataFrame, path: Path) -> None:
     text = ["# Etterprøving (laget av `bosetting etterprov`)", "",
-            "Modellen er ankermodellen i `bosetting_lib/model/anchor.py` med standardinnstillingene; de andre radene er "
+            "Modellen er ankermodellen i `bosetting_lib/model/anchor.py` med standardinnstillingene (de samme som "
+            "`modell` i `params/2026.yaml`, som anbefalingen bruker); de andre radene er "
             "enkle referanser fordelt med samme avrundingsregel. Lavere MAE (personer per kommune) er bedre. "
             "Forskningsnotatet med alle kandidater er `docs/backtest_research.md`.", "", *national_lines(table), ""]
     path.write_text("\n".join(text), encoding="utf-8")

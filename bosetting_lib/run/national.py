@@ -24,6 +24,7 @@ from bosetting_lib.outputs.figures import PALETTE, figure_html, norwegian_axis
 from bosetting_lib.outputs.html import Column, Html, esc, heading, paragraph, short_label, table
 from bosetting_lib.outputs.national_workbook import write_national_workbook
 from bosetting_lib.run.pipeline import run_pipeline
+from bosetting_lib.steps.tables import has_table, read_table
 from bosetting_lib.sources.register import Register
 
 NATIONAL_FOLDER = "nasjonalt"
@@ -161,7 +162,10 @@ def write_national_outputs(year: int, out_root: Path, data_paths: DataPaths, res
     backtest = national_backtest(data_paths, year, result.succeeded, table)
     if backtest is not None:
         backtest.to_csv(folder / "etterproving.csv", index=False, lineterminator="\n")
-    html = overview_html(year, table, summary, reference, result, names, centrality, backtest)
+    history = model_history(data_paths, year, result.succeeded)
+    if history is not None:
+        history.to_csv(folder / "modelltreff.csv", index=False, lineterminator="\n", float_format="%.4f")
+    html = overview_html(year, table, summary, reference, result, names, centrality, backtest, history)
     (folder / "oversikt.html").write_text(html, encoding="utf-8")
     return folder
 
@@ -171,16 +175,60 @@ def national_backtest(data_paths: DataPaths, year: int, counties: list[str], tab
     column = f"anmodet_{year}"
     if column not in table.columns:
         return None
+    continuity = _continuity(data_paths, year, counties, table)
     rows = []
     for county, part in [*table.groupby("fylkesnummer", sort=True), ("00", table)]:
         actual = part[column].astype("float64")
         model = part["anbefaling"].astype("float64")
         correlation = rank_correlation(model, actual)
-        rows.append({"fylkesnummer": county, "fylke": "Hele landet" if county == "00" else part["fylke"].iloc[0],
-                     "kommuner": int(actual.notna().sum()),
-                     "rangkorrelasjon": None if correlation is None else round(correlation, 4),
-                     "gjennomsnittlig_absolutt_avvik": mean_absolute_deviation(model, actual, scale_to(model, actual))})
+        scale = scale_to(model, actual)
+        row = {"fylkesnummer": county, "fylke": "Hele landet" if county == "00" else part["fylke"].iloc[0],
+               "kommuner": int(actual.notna().sum()),
+               "rangkorrelasjon": None if correlation is None else round(correlation, 4),
+               "gjennomsnittlig_absolutt_avvik": mean_absolute_deviation(model, actual, scale)}
+        if continuity is not None:
+            numbers = continuity.reindex(part["kommunenummer"]).set_axis(part.index).astype("float64")
+            same = rank_correlation(numbers, actual)
+            row["kontinuitet_avvik"] = mean_absolute_deviation(numbers, actual, scale)
+            row["kontinuitet_rangkorrelasjon"] = None if same is None else round(same, 4)
+        rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _continuity(data_paths: DataPaths, year: int, counties: list[str], table: pd.DataFrame) -> pd.Series | None:
+    """Last year's request scaled to each county's total (the «continuity» reference key of each county's run)."""
+    parts = []
+    for county in counties:
+        folder = data_paths.processed(year) / county
+        if not has_table(folder, "referansenokler"):
+            return None
+        ref = read_table(folder, "referansenokler")
+        parts.append(ref.loc[ref["nokkel"] == "continuity"].set_index("kommunenummer")["antall"])
+    numbers = pd.concat(parts) if parts else pd.Series(dtype="float64")
+    return None if numbers.empty or numbers.reindex(table["kommunenummer"]).isna().any() else numbers
+
+
+def model_history(data_paths: DataPaths, year: int, counties: list[str]) -> pd.DataFrame | None:
+    """Per county and for the whole country: how this year's model and continuity hit the years before (each county's
+    «modelltreff», written by its step 03 from what was known each spring). The country's MAE is the mean over its
+    municipalities (each county's MAE weighted by its number of municipalities), which is exact for a mean."""
+    frames = [read_table(data_paths.processed(year) / c, "modelltreff") for c in counties
+              if has_table(data_paths.processed(year) / c, "modelltreff")]
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return None
+    hits = pd.concat(frames, ignore_index=True)
+    hits = hits.loc[hits["modell"].isin(("modell", "kontinuitet_anmodet"))]
+    wide = hits.pivot_table(index=["aar", "fylkesnummer", "fylke", "kommuner"], columns="modell", values="mae").reset_index()
+    national = (wide.assign(m=wide["modell"] * wide["kommuner"], k=wide["kontinuitet_anmodet"] * wide["kommuner"])
+                .groupby("aar").agg(kommuner=("kommuner", "sum"), m=("m", "sum"), k=("k", "sum")).reset_index())
+    national = national.assign(fylkesnummer="00", fylke="Hele landet", modell=national["m"] / national["kommuner"],
+                               kontinuitet_anmodet=national["k"] / national["kommuner"]).drop(columns=["m", "k"])
+    out = pd.concat([wide, national], ignore_index=True)
+    out = out.rename(columns={"modell": "modell_avvik", "kontinuitet_anmodet": "kontinuitet_avvik"})
+    out["modell_best"] = out["modell_avvik"] < out["kontinuitet_avvik"] - 1e-9
+    return out.sort_values(["aar", "fylkesnummer"], kind="stable").reset_index(drop=True)[
+        ["aar", "fylkesnummer", "fylke", "kommuner", "modell_avvik", "kontinuitet_avvik", "modell_best"]]
 
 
 def _reference_comparison(data_paths: DataPaths, year: int, counties: list[str]) -> pd.DataFrame | None:
@@ -202,7 +250,7 @@ def _reference_comparison(data_paths: DataPaths, year: int, counties: list[str])
 
 def overview_html(year: int, municipalities: pd.DataFrame, summary: pd.DataFrame, reference: pd.DataFrame | None,
                   result: NationalResult, names: dict[str, str], centrality: pd.Series | None,
-                  backtest: pd.DataFrame | None = None) -> str:
+                  backtest: pd.DataFrame | None = None, history: pd.DataFrame | None = None) -> str:
     """The national overview in the county report's style: self-contained, lang="nb", no scripts."""
     parts = [f"<h1>Anbefalinger om bosetting {year} – hele landet</h1>",
              paragraph(f"Oversikten samler anbefalingene for {len(result.succeeded)} fylker, laget med de samme kriteriene og "
@@ -266,16 +314,28 @@ def overview_html(year: int, municipalities: pd.DataFrame, summary: pd.DataFrame
                            table_id="tabell-referanse",
                            note="«–»: nøkkelen er utelatt for fylket fordi inndataene den trenger mangler. Nøklene: "
                                 + " ".join(f"{short[k]}: {k}." for k in keys if short[k] != k)))
+    number = 5 if reference is not None and not reference.empty else 4
+    if history is not None and not history.empty:
+        parts.append(heading(2, "Slik har modellen truffet før", "modelltreff"))
+        parts += _history_parts(history, number)
+        number += 1
     if backtest is not None:
         parts.append(heading(2, "Etterprøving mot IMDis faktiske anmodning", "etterproving"))
         parts.append(paragraph(f"IMDis faktiske anmodning for {year} finnes i dataene. Rangkorrelasjonen sier hvor likt modellen og "
                                "IMDi rangerer kommunene (1 er helt likt); avviket er gjennomsnittlig forskjell i personer per "
-                               "kommune etter at IMDis tall er skalert til samme totaltall."))
-        parts.append(table(backtest, [Column("fylke", "Fylke", numeric=False), Column("kommuner", "Kommuner"),
-                                      Column("rangkorrelasjon", "Rangkorrelasjon", formatter=lambda r: format_decimal(r["rangkorrelasjon"], 2)),
-                                      Column("gjennomsnittlig_absolutt_avvik", "Gjennomsnittlig avvik (personer)",
-                                             formatter=lambda r: format_decimal(r["gjennomsnittlig_absolutt_avvik"], 1))],
-                           caption=f"Tabell 5. Modellen mot IMDis anmodning {year}, per fylke og for hele landet",
+                               "kommune etter at IMDis tall er skalert til samme totaltall. Ved siden av står kontinuitet: "
+                               f"anmodningen for {year - 1} skalert til fylkets totaltall, det modellen må slå."))
+        cols = [Column("fylke", "Fylke", numeric=False), Column("kommuner", "Kommuner"),
+                Column("rangkorrelasjon", "Rangkorrelasjon", formatter=lambda r: format_decimal(r["rangkorrelasjon"], 2)),
+                Column("gjennomsnittlig_absolutt_avvik", "Gjennomsnittlig avvik (personer)",
+                       formatter=lambda r: format_decimal(r["gjennomsnittlig_absolutt_avvik"], 1))]
+        if "kontinuitet_avvik" in backtest.columns:
+            cols += [Column("kontinuitet_rangkorrelasjon", "Kontinuitet: rangkorrelasjon",
+                            formatter=lambda r: format_decimal(r["kontinuitet_rangkorrelasjon"], 2)),
+                     Column("kontinuitet_avvik", "Kontinuitet: avvik (personer)",
+                            formatter=lambda r: format_decimal(r["kontinuitet_avvik"], 1))]
+        parts.append(table(backtest, cols,
+                           caption=f"Tabell {number}. Modellen og kontinuitet mot IMDis anmodning {year}, per fylke og for hele landet",
                            row_header="fylke", table_id="tabell-etterproving"))
     parts.append(paragraph("Kilde: IMDi, SSB, egne beregninger. Tallene fra IMDi og SSB brukes etter NLOD.", css="merknad"))
     title = f"Anbefalinger om bosetting {year} – hele landet"
@@ -283,6 +343,29 @@ def overview_html(year: int, municipalities: pd.DataFrame, summary: pd.DataFrame
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             f"<title>{esc(title)}</title>\n<style>\n{report_css()}\n</style>\n</head>\n<body>\n<main>\n"
             + "\n".join(parts) + "\n</main>\n</body>\n</html>\n")
+
+
+def _history_parts(history: pd.DataFrame, number: int) -> list:
+    """The model beside continuity for the years each county's run could judge, and where the model loses."""
+    years = sorted(int(y) for y in history["aar"].unique())
+    wide = history.pivot_table(index=["fylkesnummer", "fylke"], columns="aar", values=["modell_avvik", "kontinuitet_avvik"])
+    wide.columns = [f"{a}_{y}" for a, y in wide.columns]
+    wide = wide.reset_index().sort_values("fylkesnummer", key=lambda c: c.eq("00"), kind="stable")  # the country last
+    cols = [Column("fylke", "Fylke", numeric=False)]
+    for y in years:
+        cols += [Column(f"modell_avvik_{y}", f"Modellen {y}", formatter=lambda r, y=y: format_decimal(r[f"modell_avvik_{y}"], 1)),
+                 Column(f"kontinuitet_avvik_{y}", f"Kontinuitet {y}",
+                        formatter=lambda r, y=y: format_decimal(r[f"kontinuitet_avvik_{y}"], 1))]
+    counties = history.loc[history["fylkesnummer"] != "00"]
+    worse = counties["modell_avvik"] > counties["kontinuitet_avvik"] + 1e-9
+    lost = [f"{y}: " + (", ".join(counties.loc[(counties["aar"] == y) & worse, "fylke"]) or "ingen") for y in years]
+    text = ("Hvert fylkes kjøring prøver årets modell på årene før, laget bare av det som var kjent våren før, og "
+            "sammenligner med kontinuitet (fjorårets anmodning skalert). Tallene er gjennomsnittlig avvik fra IMDis faktiske "
+            "anmodning i personer per kommune; lavere er bedre. Fylker der modellen traff dårligere enn kontinuitet: "
+            + "; ".join(lost) + ".")
+    return [paragraph(text),
+            table(wide, cols, caption=f"Tabell {number}. Slik har modellen og kontinuitet truffet før, per fylke og for hele landet",
+                  row_header="fylke", table_id="tabell-modelltreff")]
 
 
 def _county_figure(summary: pd.DataFrame, year: int) -> str:

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from bosetting_lib.config.params import Params
 from bosetting_lib.config.paths import DataPaths
 from bosetting_lib.errors import BosettingError, InputError, Problem
-from bosetting_lib.model.allocation import apportion_detailed, feasibility_message
-from bosetting_lib.model.rules import Rules, caps_from_feedback
+from bosetting_lib.model.allocation import feasibility_message
+from bosetting_lib.model.rules import caps_from_feedback
 from bosetting_lib.sources import freshness
 from bosetting_lib.sources.raw_manifest import check_manifest
 from bosetting_lib.sources.readers.adjustments import ADJUSTMENT_COLUMNS, read_adjustments_file
-from bosetting_lib.steps.allocate import allocate_minors, allocate_model
+from bosetting_lib.steps.allocate import adjust_model, allocate_minors, model_inputs_from, run_model
 from bosetting_lib.steps.ingest import IngestResult, read_all
-from bosetting_lib.steps.key_step import key_from_inputs
+from bosetting_lib.steps.key_step import criteria_from_inputs
 from bosetting_lib.steps.tables import inputs_from, steers
+
 
 def check_rules(params: Params, municipality_count: int, municipalities: pd.DataFrame | None = None) -> list[Problem]:
     """The county total must be reachable under the minimum rule, and the exceptions must be the county's."""
@@ -32,10 +32,14 @@ def check_rules(params: Params, municipality_count: int, municipalities: pd.Data
     if municipalities is not None and len(municipalities):
         county = municipalities["fylke"].iloc[0] if "fylke" in municipalities.columns else f"fylke {params.fylkesnummer}"
         codes = set(municipalities["kommunenummer"])
-        for i, code in enumerate(params.unntak):
+        for i, code in enumerate(params.unntak_koder):
             if code not in codes:
                 problems.append(Problem(str(params.source), expected=f"en kommune i {county} (kommunenummer i anførselstegn)",
-                                        found=code, column=f"unntak[{i}]"))
+                                        found=code, column=f"unntak[{i}].kommunenummer"))
+        fixed = sum(e.antall for e in params.unntak)
+        if params.totalt is not None and fixed > params.totalt:
+            problems.append(Problem(str(params.source), expected=f"unntak som til sammen gir høyst totaltallet {params.totalt}",
+                                    found=f"{fixed} personer i unntak", column="unntak"))
     return problems
 
 
@@ -52,7 +56,7 @@ def check_capacity(params: Params, result: IngestResult) -> list[Problem]:
         return []  # example answers are shown, but they do not cap anything
     index = pd.Index(result.municipalities["kommunenummer"])
     caps, _ = caps_from_feedback(result.feedback, index)
-    exceptions = [code for code in params.unntak if code in set(index)]
+    exceptions = [code for code in params.unntak_koder if code in set(index)]
     message = feasibility_message(index, params.totalt, minimum=params.minstetall, maximum=caps, exceptions=exceptions)
     if message is None:
         return []
@@ -110,51 +114,48 @@ def _processed(result: IngestResult) -> dict[str, pd.DataFrame | None]:
 
 
 def check_model(params: Params, data_paths: DataPaths, result: IngestResult) -> list[Problem]:
-    """A dry run of notebooks 02 and 03 on the tables read once: the indicators, the key, the model's allocation under
-    the rules, the county's adjustments and the unaccompanied minors, with the steps' own functions and nothing
-    written. Whatever would stop a notebook on these inputs is a problem here, so a run that passes validation does
-    not fail on its inputs inside a notebook."""
+    """A dry run of notebooks 02 and 03 on the tables read once: the indicators, the anchor model under the rules, the
+    county's adjustments and the unaccompanied minors, with the steps' own functions
+    (:func:`~bosetting_lib.steps.key_step.criteria_from_inputs`, :func:`~bosetting_lib.steps.allocate.model_inputs_from`,
+    :func:`~bosetting_lib.steps.allocate.run_model`, :func:`~bosetting_lib.steps.allocate.adjust_model`,
+    :func:`~bosetting_lib.steps.allocate.allocate_minors`) and nothing written. Whatever would stop a notebook on these
+    inputs is a problem here, so a run that passes validation does not fail on its inputs inside a notebook."""
     file = str(params.source)
     tables = _processed(result)
     inputs = inputs_from(params, data_paths, tables.get, result.example_inputs)
     try:
-        values, _, unavailable, key = key_from_inputs(inputs, params)
+        found = criteria_from_inputs(inputs, params)
     except (BosettingError, KeyError, ValueError) as exc:
-        return [Problem(file, expected="kriterier og indikatorer som gir en fordelingsnøkkel (notatbok 02 stopper "
-                        "ellers)", found=_text(exc), column="kriterier")]
-    weights = key.key.to_numpy(dtype=float, na_value=np.nan)
-    if not np.isfinite(weights).all() or weights.sum() <= 0:
-        bad = [c for c, w in zip(key.key.index, weights) if not np.isfinite(w)]
-        return [Problem(file, expected="en nøkkel med et endelig tall over 0 for kommunene (sjekk indikatorene "
-                        f"{', '.join(c.indikator for c in params.kriterier)})",
-                        found=", ".join(bad[:5]) or "alle er 0", column="kriterier")]
+        return [Problem(file, expected="kriterier med indikatorer som kan regnes ut (notatbok 02 stopper ellers)",
+                        found=_text(exc), column="modell.kriterier")]
     feedback_steers = steers(params, result.example_inputs)
-    caps = minor_caps = None
-    if feedback_steers and result.feedback is not None:
-        caps, minor_caps = caps_from_feedback(result.feedback, key.key.index)
+    codes = pd.Index(result.municipalities["kommunenummer"], name="kommunenummer")
+    feedback = result.feedback if feedback_steers else None
+    try:
+        model_in = model_inputs_from(params, result.settlement, found.values.reindex(codes), feedback)
+        model = run_model(model_in, params.totalt)
+    except (BosettingError, KeyError, ValueError) as exc:
+        return [Problem(file, expected="et totaltall, unntak og en historikk som ankermodellen kan fordele etter reglene "
+                        "(notatbok 03 stopper ellers)", found=_text(exc), column="totalt")]
+    caps = model_in.caps_with_declines()
     problems: list[Problem] = []
     adjustments = pd.DataFrame(columns=ADJUSTMENT_COLUMNS)
     if "justeringer" in params.inndata_valgfrie:
         adjustments = read_adjustments_file(data_paths.raw / params.inndata_valgfrie["justeringer"],
                                             result.municipalities)
-        try:
-            model = apportion_detailed(key.key, params.totalt, **Rules.from_params(params, caps).kwargs()).allocation
-        except BosettingError as exc:
-            return [Problem(file, expected="et totaltall som reglene og kapasitetene gir plass til", found=_text(exc),
-                            column="totalt")]
-        problems += adjustment_problems(params, adjustments, model, caps)
+        problems += adjustment_problems(params, adjustments, model["anbefaling"], caps)
         if problems:
             return problems
     try:
-        _, _, final = allocate_model(params, key.key, caps, adjustments)
+        final = adjust_model(model, model_in, adjustments, params.totalt)
     except BosettingError as exc:
         where = params.inndata_valgfrie.get("justeringer") if not adjustments.empty else None
         return [Problem(str(data_paths.raw / where) if where else file,
-                        expected="tall som går opp med reglene (0 eller minst minstetallet, summen lik totaltallet)"
-                        + (" etter fylkets justeringer" if where else ""), found=_text(exc),
+                        expected="tall som går opp med reglene (0, et unntak eller minst minstetallet, summen lik "
+                        "totaltallet)" + (" etter fylkets justeringer" if where else ""), found=_text(exc),
                         column="ny_verdi" if where else "totalt")]
     try:
-        allocate_minors(params, inputs, final, minor_caps, steers=feedback_steers)
+        allocate_minors(params, inputs, final, model_in.minor_caps, steers=feedback_steers)
     except BosettingError as exc:
         return [Problem(file, expected="et antall enslige mindreårige som kommunene som kan ta imot dem, har plass til",
                         found=_text(exc), column="enslige_mindreaarige")]
@@ -173,7 +174,7 @@ def adjustment_problems(params: Params, adjustments: pd.DataFrame, model: pd.Ser
         base = int(model.get(r.kommunenummer, 0))
         column = "ny_verdi" if r.ny_verdi else "endring"
         new = int(r.ny_verdi) if r.ny_verdi else base + int(r.endring)
-        if new < 0 or (0 < new < params.minstetall and r.kommunenummer not in params.unntak):
+        if new < 0 or (0 < new < params.minstetall and r.kommunenummer not in params.unntak_koder):
             problems.append(Problem(file, expected=f"en justering som gir 0 eller minst minstetallet {params.minstetall} "
                                     f"for {r.kommunenummer} (modellen gir {base}, justert blir det {new}); endre tallet "
                                     "eller før kommunen under unntak med en begrunnelse",

@@ -128,7 +128,7 @@ def read_all(params: Params, data_paths: DataPaths, *, include_feedback: bool = 
         # Read here, before anything is written, with the rules that need no model run (notebook 03 reads it again).
         _collect(problems, lambda: read_adjustments_file(
             raw / params.inndata_valgfrie["justeringer"], municipalities, register=register, year=params.aar,
-            total=params.totalt, minimum=params.minstetall, exceptions=params.unntak))
+            total=params.totalt, minimum=params.minstetall, exceptions=params.unntak_koder))
     feedback, duplicates = (_read_feedback(params, data_paths, municipalities, settlement, problems)
                             if include_feedback else (None, None))
     # The county's own files for the municipality information to IMDi: checked here, shown by the report.

@@ -1,39 +1,65 @@
-"""Step 02, Indikatorer: indicators from the processed tables, each criterion's shares and the weighted key."""
+"""Step 02, Indikatorer: the indicators the year's criteria need, which national criteria they cover, and flags
+for municipalities without a value (their tilt is neutral). The anchor model itself runs in step 03."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import pandas as pd
 
 from bosetting_lib.config.params import Params
 from bosetting_lib.model.indicators import Inputs, build_indicators
-from bosetting_lib.model.key import Key, build_key, placed_differently, population_influence
 from bosetting_lib.steps.context import RunContext
 from bosetting_lib.steps.tables import load_inputs, write_document, write_table
 
 
-def key_from_inputs(inputs: Inputs, params: Params) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str], Key]:
-    """Indicators (values, descriptions, unavailable ones) and the key: the step's model, shared with validation."""
-    wanted = sorted({c.indikator for c in params.kriterier} | {c.grunnlag for c in params.kriterier} | {"folketall"})
+@dataclass(frozen=True)
+class CriteriaResult:
+    """What step 02 found: indicator values, their descriptions, flags, and the criteria document."""
+
+    values: pd.DataFrame
+    info: pd.DataFrame
+    flags: pd.DataFrame
+    meta: dict
+
+
+def criteria_document(params: Params, unavailable: dict[str, str]) -> dict:
+    """Each criterion (used or left out for want of data) and each national criterion with what covers it."""
+    criteria, notes = [], []
+    for c in params.kriterier:
+        used = c.indikator not in unavailable
+        criteria.append({"id": c.id, "navn": c.navn, "indikator": c.indikator, "styrke": c.styrke, "retning": c.retning,
+                         "maate": c.maate, "tjener": c.tjener, "brukt": used,
+                         "merknad": "" if used else f"utelatt fordi {unavailable[c.indikator]}; kriteriet vipper ingen kommune"})
+        if not used:
+            notes.append(f"Kriteriet «{c.navn}» er utelatt fordi {unavailable[c.indikator]}; det vipper ingen kommune.")
+    national = []
+    for text in params.nasjonale_kriterier:
+        covering = [c["id"] for c in criteria if c["brukt"] and c["tjener"] and c["tjener"].casefold() in text.casefold()]
+        national.append({"tekst": text, "dekket_av": covering})
+    return {"kriterier": criteria, "nasjonale_kriterier": national, "merknader": notes,
+            "utelatte_indikatorer": unavailable}
+
+
+def criteria_from_inputs(inputs: Inputs, params: Params) -> CriteriaResult:
+    """Indicators for the criteria (and population), the flags and the criteria document: the step's work, shared
+    with validation's dry run (so a run that passes validation cannot fail here on its inputs)."""
+    wanted = list(dict.fromkeys(["folketall", *(c.indikator for c in params.kriterier)]))
     values, info, unavailable = build_indicators(inputs, wanted)
-    key = build_key(values, info, params.kriterier, unavailable, values["folketall"].astype("float64"))
-    return values, info, unavailable, key
+    flags = [{"kommunenummer": code, "kriterium": c.id,
+              "flagg": f"mangler verdi for «{c.navn}»; kriteriet vipper ikke kommunen (nøytral)"}
+             for c in params.kriterier if c.indikator in values.columns
+             for code in values.index[values[c.indikator].isna()]]
+    flags = pd.DataFrame(flags, columns=["kommunenummer", "kriterium", "flagg"])
+    return CriteriaResult(values, info, flags, criteria_document(params, unavailable))
 
 
-def compute_key(run: RunContext) -> Key:
-    """Indicators, the criteria's shares and the weighted key; written to processed/ and returned."""
-    values, info, unavailable, key = key_from_inputs(load_inputs(run), run.params)
+def compute_criteria(run: RunContext) -> CriteriaResult:
+    """Step 02 for a run: :func:`criteria_from_inputs` on the processed tables, written to processed/."""
+    found = criteria_from_inputs(load_inputs(run), run.params)
     out = run.processed_dir
-    write_table(out, "indikatorer", values)
-    write_table(out, "indikatorer_beskrivelse", info)
-    write_table(out, "nokkel", key.shares.join(key.key))
-    write_table(out, "nokkel_flagg", key.flags)
-    influence = population_influence(key.key, values["folketall"].astype("float64"))
-    if "vedtatt_snitt" in values.columns:
-        # The other thing a key can quietly follow is the municipalities' own past decisions (continuity).
-        influence["flyttet_fra_vedtak"] = placed_differently(key.key, values["vedtatt_snitt"].astype("float64"))
-    influence["andel_vekt_fra_vedtak"] = sum(
-        key.weights.get(c.id, 0.0) for c in run.params.kriterier if "vedtatt_snitt" in (c.indikator, c.grunnlag))
-    meta = {"vekter": key.weights, "merknader": key.notes, "utelatte_indikatorer": unavailable,
-            "befolkningens_innflytelse": {k: None if v is None else round(v, 6) for k, v in influence.items()}}
-    write_document(out, "nokkel", meta)
-    return key
+    write_table(out, "indikatorer", found.values)
+    write_table(out, "indikatorer_beskrivelse", found.info)
+    write_table(out, "kriterier_flagg", found.flags)
+    write_document(out, "kriterier", found.meta)
+    return found

@@ -56,19 +56,23 @@ TABLES: dict[str, Table] = {
     # 02 Indikatorer
     "indikatorer": Table("indikatorer.csv", "02", "indikatorverdier per kommune", index=True, float_format="%.6f"),
     "indikatorer_beskrivelse": Table("indikatorer_beskrivelse.csv", "02", "hva hver indikator måler", dtypes=str),
-    "nokkel": Table("nokkel.csv", "02", "hvert kriteriums andel og den vektede nøkkelen", index=True,
-                    float_format="%.12f"),
-    "nokkel_flagg": Table("nokkel_flagg.csv", "02", "kommuner med manglende verdier"),
+    "kriterier_flagg": Table("kriterier_flagg.csv", "02", "kommuner uten verdi for et kriterium (vippes ikke)"),
     # 03 Fordeling
     "anbefaling": Table("anbefaling.csv", "03", "anbefalingen med historikk, justeringer og begrunnelse",
                         float_format="%.10f"),
-    "bidrag": Table("bidrag.csv", "03", "hva hvert kriterium bidrar med per kommune", index=True, float_format="%.6f"),
+    "modell_ledd": Table("modell_ledd.csv", "03", "ankermodellens ledd per kommune, urundet (personer)", index=True,
+                         float_format="%.10f", dtypes={**_CODES, "unntak_forslag_begrunnelse": str, "aarsak": str}),
+    "bidrag": Table("bidrag.csv", "03", "forklaringens hele ledd per kommune, fra anmodet i fjor til anbefalingen",
+                    index=True, dtypes={**_CODES, "tekst": str}),
     "scenarier": Table("scenarier.csv", "03", "fordelingen ved andre totaltall",
                        dtypes={"kommunenummer": str, "merknad": str}),
-    "usikkerhet": Table("usikkerhet.csv", "03", "spennet når vektene varieres", index=True, float_format="%.6f"),
+    "usikkerhet": Table("usikkerhet.csv", "03", "spennet når modellens innstillinger varieres", index=True,
+                        float_format="%.6f"),
     "referansenokler": Table("referansenokler.csv", "03", "referansenøklene fordelt etter samme regler",
                              dtypes={"kommunenummer": str, "merknad": str}),
     "backtest": Table("backtest.csv", "03", "etterprøving mot IMDis faktiske anmodning"),
+    "modelltreff": Table("modelltreff.csv", "03", "slik har modellen og de enkle referansene truffet fylket før",
+                         float_format="%.6f"),
     "geografi": Table("geografi.csv", "01", "areal og et punkt i hver kommune (kart og referansenøkler)"),
 }
 
@@ -76,7 +80,8 @@ TABLES: dict[str, Table] = {
 DOCUMENTS = {
     "manifest": "manifest.json",
     "innlesing": "innlesing.json",
-    "nokkel": "nokkel.json",
+    "kriterier": "kriterier.json",
+    "modell": "modell.json",
     "enslige_mindreaarige": "enslige_mindreaarige.json",
     "backtest": "backtest.json",
 }
@@ -184,20 +189,3 @@ def inputs_from(params: Params, data: DataPaths, table: Callable[[str], pd.DataF
         example_inputs=examples,
         partial_years=partial_imdi_years(params, data),
     )
-
-
-@dataclass(frozen=True)
-class KeyOnDisk:
-    """The key as notebook 02 wrote it."""
-
-    shares: pd.DataFrame
-    key: pd.Series
-    weights: dict[str, float]
-    meta: dict
-
-
-def read_key(run: RunContext) -> KeyOnDisk:
-    """Read the key written by step 02."""
-    frame = read_table(run.processed_dir, "nokkel")
-    meta = read_document(run.processed_dir, "nokkel")
-    return KeyOnDisk(frame.drop(columns="nokkel"), frame["nokkel"], meta["vekter"], meta)
