@@ -23,8 +23,8 @@ setup: $(STAMP) ## Lag .venv og installer pakken (gjøres automatisk av de andre
 report: $(STAMP) ## Kjør analysen for YEAR (standard: året i bosetting_lib/config/params.py) på dataene i data/raw og lag rapporten
 	$(PY) -m bosetting_lib kjor $(AAR)
 
-test: $(STAMP) ## Kjør alle testene
-	$(PY) -m pytest
+test: $(STAMP) ## Kjør alle testene (fordelt på maskinens kjerner)
+	$(PY) -m pytest -n auto
 
 validate: $(STAMP) ## Kontroller alle inndata for YEAR uten å kjøre analysen
 	$(PY) -m bosetting_lib valider $(AAR)
