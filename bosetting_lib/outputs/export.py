@@ -23,7 +23,7 @@ from bosetting_lib.outputs.method_text import method_text_nb
 from bosetting_lib.outputs.report_meta import report_meta
 from bosetting_lib.outputs.suppression import is_small_count
 from bosetting_lib.sources.raw_manifest import read_manifest
-from bosetting_lib.steps.tables import read_document, write_json
+from bosetting_lib.steps.tables import read_document, read_optional, read_table, write_json
 from bosetting_lib.outputs.municipality_info import workbook_sheets
 
 TEMPLATE_NAME = "bosetting_html"
@@ -183,7 +183,7 @@ def make_notebook_portable(notebook_path: Path, replacements: list[tuple[str, st
 
 def recommendation_table(processed_dir: Path) -> pd.DataFrame:
     """The final recommendation as written by the allocation notebook."""
-    return pd.read_csv(processed_dir / "anbefaling.csv", dtype={"kommunenummer": str})
+    return read_table(processed_dir, "anbefaling")
 
 
 # The machine-readable table for IMDi: stable column names, codes as four-digit strings, whole numbers.
@@ -234,8 +234,8 @@ def method_rows(params: Params, processed_dir: Path, sources: pd.DataFrame | Non
     """Who, when, status; the model's settings, criteria and rules in words for the Excel file's Metode sheet."""
     meta = read_document(processed_dir, "kriterier") or {}
     minors = read_document(processed_dir, "enslige_mindreaarige") or {}
-    info_path = processed_dir / "indikatorer_beskrivelse.csv"
-    indicator_names = (pd.read_csv(info_path, dtype=str).set_index("id")["navn"].to_dict() if info_path.is_file() else {})
+    info = read_optional(processed_dir, "indikatorer_beskrivelse")
+    indicator_names = {} if info is None else info.set_index("id")["navn"].to_dict()
     rows: list[tuple[str, object]] = list(report_meta(params, sources).rows())
     rows += [("År", params.aar), ("Fylke", f"{params.fylkesnummer} {params.fylke or ''}".strip()),
              ("Totaltall", params.totalt), ("Herav enslige mindreårige", minors["enslige_mindreaarige_totalt"]),

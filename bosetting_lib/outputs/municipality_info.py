@@ -26,6 +26,7 @@ from bosetting_lib.feedback.read import public_feedback_table, scrub_contact_inf
 from bosetting_lib.config.params import Params
 from bosetting_lib.config.paths import DataPaths
 from bosetting_lib.sources.readers.county_inputs import YES, CountyInputs, QualificationPlan, read_county_inputs
+from bosetting_lib.steps.tables import read_optional, read_table
 from bosetting_lib.outputs.report_meta import norwegian_date
 
 
@@ -157,9 +158,8 @@ def load(params: Params, processed_dir: Path, data_paths: DataPaths) -> tuple[pd
     keys = {"tilbakemeldinger", "kvalifiseringsplan", "videregaende_tilbud", "fylkets_kunnskap"}
     if not keys & set(params.inndata_valgfrie):
         return None
-    table = pd.read_csv(processed_dir / "anbefaling.csv", dtype={"kommunenummer": str})
-    feedback_path = processed_dir / "tilbakemeldinger.csv"
-    feedback = pd.read_csv(feedback_path, dtype={"kommunenummer": str}) if feedback_path.is_file() else None
+    table = read_table(processed_dir, "anbefaling")
+    feedback = read_optional(processed_dir, "tilbakemeldinger")
     county = read_county_inputs(params, data_paths, table)
     return municipality_rows(table[["kommunenummer", "kommune"]], feedback, county), county
 
