@@ -18,7 +18,7 @@ from bosetting_lib.feedback.read import feedback_table, read_feedback_folder
 from bosetting_lib.sources.raw_manifest import example_inputs, read_manifest
 from bosetting_lib.sources.readers.adjustments import read_adjustments_file
 from bosetting_lib.sources.readers.county_inputs import read_county_inputs
-from bosetting_lib.sources.readers.tidy import TIDY_COLUMNS, translation_report
+from bosetting_lib.sources.readers.tidy import TIDY_COLUMNS, CellList, translation_report
 from bosetting_lib.sources.readers.compiled_csv import read_compiled_indicator
 from bosetting_lib.sources.readers.imdi import read_imdi_table
 from bosetting_lib.sources.readers.nav import read_nav_monthly
@@ -153,7 +153,7 @@ def _renamed_cells(attrs: dict, old: tuple[str, ...], new: str) -> dict:
     """The reader's cell locations with a variable renamed as the table was (SSB's «Personer» -> folketall)."""
     rename = lambda v: new if str(v).casefold() in old else v  # noqa: E731
     out = dict(attrs)
-    out["value_cells"] = tuple((c, a, rename(v), r, k, x) for c, a, v, r, k, x in attrs.get("value_cells", ()))
+    out["value_cells"] = CellList((c, a, rename(v), r, k, x) for c, a, v, r, k, x in attrs.get("value_cells", ()))
     if attrs.get("last_cell"):
         c, a, v, x, r, k, h = attrs["last_cell"]
         out["last_cell"] = (c, a, rename(v), x, r, k, h)

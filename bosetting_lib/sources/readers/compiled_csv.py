@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from bosetting_lib.sources.readers.tidy import CellList
 from bosetting_lib.errors import InputError, Problem
 from bosetting_lib.sources.cells import binary_kind
 
@@ -93,5 +94,5 @@ def read_compiled_indicator(
     if duplicated.any():
         first = tidy.loc[duplicated].iloc[0]
         raise InputError(Problem(file, expected="én rad per kommune og år", found=f"{first['kommunenummer']} {first['aar']} flere ganger", column="kommunenummer"))
-    tidy.attrs = {"source": file, "value_cells": tuple(cells)}
+    tidy.attrs = {"source": file, "value_cells": CellList(cells)}
     return tidy

@@ -169,6 +169,17 @@ def _plain(value: object) -> object:
     return value.item() if hasattr(value, "item") else value
 
 
+class CellList(tuple):
+    """An immutable list of cells kept in ``DataFrame.attrs``: pandas deep-copies attrs on every operation, and
+    sharing an immutable tuple is as safe as copying it (and does not cost seconds on a county's tables)."""
+
+    def __deepcopy__(self, memo: dict) -> CellList:
+        return self
+
+    def __copy__(self) -> CellList:
+        return self
+
+
 def value_cells(long: pd.DataFrame, keep: set[str] | None = None) -> dict[str, Any]:
     """Where each value stood, for the plausibility checks (sources/plausibility.py) to name row and column.
 
@@ -180,7 +191,7 @@ def value_cells(long: pd.DataFrame, keep: set[str] | None = None) -> dict[str, A
     valued = long["verdi"].notna()
     if keep is not None:
         valued &= long["kommunenummer"].isin(keep)
-    cells = tuple(
+    cells = CellList(
         (str(c), int(a), str(v), _plain(r), _plain(k), float(x))
         for c, a, v, r, k, x in zip(long.loc[valued, "kommunenummer"], long.loc[valued, "aar"],
                                     long.loc[valued, "variabel"], long.loc[valued, "_rad"], column[valued],
