@@ -8,9 +8,7 @@ that example data is announced, the Norwegian number format and the size.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import struct
 import subprocess
 import zlib
@@ -18,6 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
+import browser
 from bs4 import BeautifulSoup
 
 from bosetting_lib.formatting import MINUS, NBSP
@@ -261,19 +261,9 @@ def test_notebook_html_exports_sit_beside_the_notebooks_and_are_offline(bundled_
 SCREEN = (1280, 900)
 
 
-def _chromium() -> str | None:
-    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
-                      shutil.which("chromium-browser")):
-        if candidate and Path(candidate).is_file():
-            return candidate
-    return None
-
-
 def screenshot_command(chromium: str, page: Path, png: Path, profile: Path, size: tuple[int, int] = SCREEN) -> list[str]:
     """Chromium headless, offline and without a user profile, writing one screenshot of the first screen."""
-    return [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            f"--user-data-dir={profile}", f"--screenshot={png}", f"--window-size={size[0]},{size[1]}", page.as_uri()]
+    return [*browser.base_command(chromium, profile, size), f"--screenshot={png}", page.as_uri()]
 
 
 def read_png(path: Path) -> tuple[int, int, list[bytes]]:
@@ -299,7 +289,7 @@ def read_png(path: Path) -> tuple[int, int, list[bytes]]:
 
 
 def test_report_renders_in_a_browser(bundled_run, tmp_path):
-    chromium = _chromium()
+    chromium = browser.chromium()
     if chromium is None:
         pytest.skip("Chromium er ikke installert: installer det med «apt-get install chromium» (Debian/Ubuntu) "
                     "eller sett CHROMIUM til nettleserens sti, så tas et skjermbilde av rapporten")
