@@ -8,7 +8,7 @@ from bosetting_lib.errors import InputError
 from bosetting_lib.outputs.municipality_info import municipality_rows
 from bosetting_lib.sources.readers.county_inputs import read_county_inputs, read_plan
 from bosetting_lib.config.params import load_params
-from bosetting_lib.config.paths import DataPaths
+from bosetting_lib.config.paths import PROJECT_ROOT, DataPaths
 from bosetting_lib.sources.register import Register
 
 
@@ -57,3 +57,21 @@ def test_contact_details_are_scrubbed_from_the_county_notes(data_copy, municipal
     rows = municipality_rows(municipalities[["kommunenummer", "kommune"]], None, county)
     text = rows.set_index("kommunenummer").loc["5001", "fylkets_kunnskap"]
     assert "922" not in text and "@" not in text
+
+
+def test_county_file_saved_from_excel_reads_the_same(tmp_path):
+    """Windows-1252 with semicolons (Excel's «CSV» in Norway) gives the same table as the bundled UTF-8 file."""
+    import csv
+    import io
+
+    from bosetting_lib.sources.readers.county_inputs import OFFER_COLUMNS, _read_csv
+
+    bundled = PROJECT_ROOT / "data" / "raw" / "fylket" / "videregaende_tilbud.csv"
+    rows = list(csv.reader(io.StringIO(bundled.read_text(encoding="utf-8-sig"))))
+    text = io.StringIO()
+    csv.writer(text, delimiter=";", lineterminator="\r\n").writerows(rows)
+    excel = tmp_path / "videregaende_tilbud.csv"
+    excel.write_bytes(text.getvalue().encode("cp1252"))
+    codes = {code for row in rows[1:] for code in [row[0], *row[1].split(";")] if code}
+    assert _read_csv(excel, OFFER_COLUMNS, codes, "videregaende_tilbud").equals(
+        _read_csv(bundled, OFFER_COLUMNS, codes, "videregaende_tilbud"))

@@ -14,6 +14,7 @@ import yaml
 from bosetting_lib.config.params import Params
 from bosetting_lib.config.paths import DataPaths
 from bosetting_lib.errors import InputError, Problem
+from bosetting_lib.sources.cells import clean_header, decode_bytes, read_csv_text
 from bosetting_lib.sources.raw_manifest import read_manifest
 
 PLAN_KEYS = {"tittel": str, "dato": dt.date, "vedtatt_av": str, "lenke": str, "hovedtiltak": list, "eksempeldata": bool}
@@ -83,13 +84,22 @@ def _read_csv(path: Path, columns: tuple[str, ...], codes: set[str], key: str) -
     file = str(path)
     if not path.is_file():
         raise InputError(Problem(file, f"en fil som finnes (inndata.{key})", found="filen finnes ikke"))
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    missing = [c for c in columns if c not in frame.columns]
+    # The project's own CSV reading: any encoding Excel saves (UTF-8 with or without BOM, Windows-1252), ; or , .
+    decoded, problems = decode_bytes(path.read_bytes(), file=file)
+    if decoded is None:
+        raise InputError(problems)
+    table, problems = read_csv_text(decoded.text, file=file)
+    if table is None or not table.rows:
+        raise InputError(problems or [Problem(file, "en overskriftsrad med " + ", ".join(columns), found="tom fil", row=1)])
+    header = [clean_header(h) for h in table.rows[0]]
+    missing = [c for c in columns if c not in header]
     if missing:
-        raise InputError(Problem(file, "kolonnene " + ", ".join(columns), found=", ".join(frame.columns)))
-    problems = []
-    for i, row in frame.iterrows():
-        line = int(i) + 2
+        raise InputError(Problem(file, "kolonnene " + ", ".join(columns), found=", ".join(header)))
+    width = len(header)
+    frame = pd.DataFrame([(r + [""] * width)[:width] for r in table.rows[1:]], columns=header, dtype="str")
+    lines = table.row_numbers[1:]
+    problems = list(problems)
+    for (_, row), line in zip(frame.iterrows(), lines):
         if row["kommunenummer"] not in codes:
             problems.append(Problem(file, "et kommunenummer i fylket (fire sifre)", found=row["kommunenummer"], row=line,
                                     column="kommunenummer"))
