@@ -27,7 +27,7 @@ from bosetting_lib.steps.allocate import adjusted, history_before, model_inputs,
 from bosetting_lib.steps.context import RunContext
 from bosetting_lib.steps.ingest import ingest
 from bosetting_lib.steps.key_step import compute_criteria
-from bosetting_lib.steps.tables import read_document, read_processed, read_table, write_table
+from bosetting_lib.steps.tables import read_document, read_table, write_table
 from bosetting_lib.steps.whatif import WhatIfError, what_if
 
 
@@ -57,7 +57,7 @@ def _rerun(run: RunContext, tmp_path, **changes) -> RunContext:
 
 
 def _explained(run: RunContext) -> tuple[pd.DataFrame, pd.DataFrame]:
-    table = read_processed(run, "anbefaling").set_index("kommunenummer")
+    table = read_table(run.processed_dir, "anbefaling").set_index("kommunenummer")
     parts = read_table(run.processed_dir, "bidrag")
     return table, parts
 
@@ -150,8 +150,8 @@ def test_example_answers_do_not_steer_by_default(run2026):
 def test_answers_move_the_numbers_within_bounds_when_they_steer(run2026, tmp_path):
     run = _rerun(run2026, tmp_path, bruk_eksempeldata=True)
     table, parts = _explained(run)
-    before = read_processed(run2026, "anbefaling").set_index("kommunenummer")
-    feedback = read_processed(run, "tilbakemeldinger").set_index("kommunenummer")
+    before = read_table(run2026.processed_dir, "anbefaling").set_index("kommunenummer")
+    feedback = read_table(run.processed_dir, "tilbakemeldinger").set_index("kommunenummer")
     assert table["anbefaling"].sum() == 1583
     assert (parts.drop(columns="tekst").sum(axis=1) == table["anbefaling"].reindex(parts.index)).all()
     # a decline gives 0; a stated capacity caps
@@ -208,7 +208,7 @@ def test_an_exception_is_honoured_with_its_reason_and_candidates_are_only_propos
 
 
 def test_minors_are_inside_each_total_and_only_where_able(run2026):
-    table = read_processed(run2026, "anbefaling")
+    table = read_table(run2026.processed_dir, "anbefaling")
     meta = json.loads((run2026.processed_dir / "enslige_mindreaarige.json").read_text(encoding="utf-8"))
     assert table["herav_em"].sum() == meta["enslige_mindreaarige_totalt"] > 0
     assert (table["herav_em"] <= table["anbefaling"]).all()
@@ -221,7 +221,7 @@ def test_scenarios_rerun_the_model_sensitivity_varies_its_settings_and_reference
     at_1000 = scenarios.loc[scenarios["totalt"] == 1000].set_index("kommunenummer")["antall"]
     assert (at_1000 == run_model(model_inputs(run2026), 1000)["anbefaling"].reindex(at_1000.index)).all()
     sens = read_table(run2026.processed_dir, "usikkerhet")
-    table = read_processed(run2026, "anbefaling").set_index("kommunenummer")
+    table = read_table(run2026.processed_dir, "anbefaling").set_index("kommunenummer")
     assert (sens["base"] == table["anbefaling"].reindex(sens.index)).all()  # the first draw is the chosen settings
     assert (sens["p10"] <= sens["p50"]).all() and (sens["p50"] <= sens["p90"]).all()
     assert (sens["p90"] - sens["p10"]).gt(0).any()

@@ -21,7 +21,7 @@ from bosetting_lib.sources.readers.nav import read_nav_monthly
 from bosetting_lib.sources.readers.statbank_csv import read_statbank_csv
 from bosetting_lib.steps.allocate import recommend
 from bosetting_lib.steps.key_step import compute_criteria
-from bosetting_lib.steps.tables import read_document, read_processed, read_table
+from bosetting_lib.steps.tables import read_document, read_table
 from bosetting_lib.sources.register import Register
 from bosetting_lib.sources.raw_manifest import read_manifest
 
@@ -159,7 +159,7 @@ def test_telemark_has_its_own_parameter_file_with_both_new_criteria():
 
 def test_telemark_processed_tables_are_tidy_and_limited_to_the_county(telemark):
     for name, variables in (("ledighet", {"helt_ledige_prosent", "helt_ledige"}), ("innvandrerandel", {"innvandrerandel"})):
-        table = read_processed(telemark, name)
+        table = read_table(telemark.processed_dir, name)
         assert list(table.columns) == TIDY_COLUMNS
         assert sorted(table["kommunenummer"].unique()) == TELEMARK
         assert set(table["variabel"]) == variables and table["verdi"].notna().all()
@@ -175,7 +175,7 @@ def test_telemark_indicators_come_from_the_real_data(telemark):
     assert values.loc["4020", "innvandrerandel"] == pytest.approx(7.0)
     assert values.loc["4001", "innvandrerandel"] == pytest.approx(9.0)  # Porsgrunn 14 %
     # unemployment 2025 (mean of the months): lowest gets the highest score, and the order is reversed exactly
-    rate = read_processed(telemark, "ledighet").query("aar == 2025 and variabel == 'helt_ledige_prosent'")
+    rate = read_table(telemark.processed_dir, "ledighet").query("aar == 2025 and variabel == 'helt_ledige_prosent'")
     rate = rate.set_index("kommunenummer")["verdi"].astype(float)
     assert np.allclose(values["ledighet"].reindex(rate.index), rate.max() + rate.min() - rate)
     assert values["ledighet"].idxmax() == rate.idxmin()
@@ -198,10 +198,10 @@ def test_trondelag_reports_both_as_unavailable_and_lists_what_is_not_covered(tro
     # the model runs with the criteria that have data only
     assert read_document(trondelag.processed_dir, "modell")["kriterier_brukt"] == ["spredning"]
     # the tables exist but are empty for the county: never zeros
-    assert read_processed(trondelag, "ledighet").empty and read_processed(trondelag, "innvandrerandel").empty
+    assert read_table(trondelag.processed_dir, "ledighet").empty and read_table(trondelag.processed_dir, "innvandrerandel").empty
     values = pd.read_csv(trondelag.processed_dir / "indikatorer.csv", dtype={"kommunenummer": str})
     assert "ledighet" not in values.columns and "innvandrerandel" not in values.columns
-    table = read_processed(trondelag, "anbefaling")
+    table = read_table(trondelag.processed_dir, "anbefaling")
     assert table["anbefaling"].sum() == 1583
 
 
@@ -244,7 +244,7 @@ def test_danish_and_swedish_keys_stay_left_out_elsewhere_with_the_reason(trondel
 
 
 def test_telemark_recommendation_sums_to_the_total_and_keeps_the_minimum_rule(telemark):
-    table = read_processed(telemark, "anbefaling")
+    table = read_table(telemark.processed_dir, "anbefaling")
     assert sorted(table["kommunenummer"]) == TELEMARK
     assert table["anbefaling"].sum() == 559
     assert ((table["anbefaling"] == 0) | (table["anbefaling"] >= 10)).all()

@@ -137,11 +137,6 @@ def read_document(folder: Path, name: str) -> dict | None:
 # What the steps share
 
 
-def read_processed(run: RunContext, name: str) -> pd.DataFrame:
-    """A processed table of this run by name (the old spelling of :func:`read_table`, kept for the notebooks)."""
-    return read_table(run.processed_dir, name)
-
-
 def example_inputs(run: RunContext) -> frozenset[str]:
     """The optional inputs (parameter keys) of this run whose files the manifest marks as example data."""
     return manifest_example_inputs(run.params.inndata_valgfrie, read_manifest(run.data))
