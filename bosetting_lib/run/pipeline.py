@@ -19,6 +19,7 @@ from bosetting_lib.errors import BosettingError
 from bosetting_lib.config.params import load_params
 from bosetting_lib.config.paths import NOTEBOOK_DIR, data_paths_for, output_root_for
 from bosetting_lib.run.counties import resolve_county_params
+from bosetting_lib.run.kernels import KERNEL_NAME, KernelsAhead
 from bosetting_lib.run.validate import read_and_check
 from bosetting_lib.sources.register import Register, UnknownCountyError
 from bosetting_lib.sources.freshness import write_warnings
@@ -32,6 +33,9 @@ EXECUTION_TIMEOUT_SECONDS = 600
 # opened by hand reads them); step 03 that nobody looks at it, so it builds no what-if widgets (no widget state
 # and no random widget ids in the executed notebook).
 NOTEBOOK_PARAMETERS = {NOTEBOOKS[0]: {"innlest": True}, NOTEBOOKS[2]: {"interaktiv": False}}
+# The kernel warns that it talks over TCP on localhost, and logs its sockets closing when a run is interrupted; both
+# harmless noise for the analyst (a failing cell is reported from the notebook).
+KERNEL_ARGUMENTS = ["--log-level=CRITICAL"]
 
 
 class NotebookFailed(BosettingError):
@@ -286,12 +290,21 @@ def _run(year, params_file, data_paths, out_root, notebook_dir, progress, timeou
         inputs = read_and_check(params, data_paths, warnings)
         params_text = params.source.read_bytes()
 
+    # The first notebook's kernel starts now and imports on another core while the runner prepares the run.
+    with KernelsAhead([notebook_dir / name for name in NOTEBOOKS], cwd=notebook_dir,
+                      extra_arguments=KERNEL_ARGUMENTS) as kernels:
+        return _run_notebooks(year, params, params_text, inputs, warnings, data_paths, out_root, notebook_dir,
+                              progress, timeout, county, signals, kernels)
+
+
+def _run_notebooks(year, params, params_text, inputs, warnings, data_paths, out_root, notebook_dir, progress, timeout,
+                   county, signals: _Signals, kernels) -> RunResult:
+    """Execute the notebooks in a staging folder, export the report and publish it (inputs already checked)."""
     # Imported only now: a run stopped by invalid input should answer quickly.
-    import papermill as pm  # deferred: papermill and nbconvert take seconds to import
+    import papermill as pm  # deferred: papermill and nbconvert take a second to import
     from papermill.exceptions import PapermillExecutionError  # deferred: as above
 
     from bosetting_lib.outputs.export import export_outputs  # deferred: imports nbconvert
-    from bosetting_lib.run.kernels import QuietShutdownKernelManager  # deferred: jupyter_client loads with papermill
 
     final_out = out_root / str(year) / (county or "")
     final_processed = data_paths.processed(year) / (county or "")
@@ -338,17 +351,15 @@ def _run(year, params_file, data_paths, out_root, notebook_dir, progress, timeou
                     str(notebook_dir / name),
                     str(executed),
                     parameters=parameters | NOTEBOOK_PARAMETERS.get(name, {}),
-                    kernel_name="python3",
+                    kernel_name=KERNEL_NAME,
                     cwd=str(notebook_dir),
                     execution_timeout=timeout,
                     progress_bar=False,
                     log_output=False,
-                    # The kernel warns that it talks over TCP on localhost, and logs its sockets closing when a run is
-                    # interrupted; both harmless noise for the analyst (a failing cell is reported from the notebook).
-                    extra_arguments=["--log-level=CRITICAL"],
-                    # No interrupt before shutting an idle kernel down ("KeyboardInterrupt caught in kernel").
-                    kernel_manager_class=QuietShutdownKernelManager,
+                    # Started ahead, its imports done (run/kernels.py); papermill leaves it running, released below.
+                    km=kernels.take(number - 1),
                 )
+                kernels.release(number - 1)
             except PapermillExecutionError as exc:
                 failed_dir = final_out / "failed"
                 failed_dir.mkdir(parents=True, exist_ok=True)
