@@ -6,6 +6,8 @@
 3. Peak memory of the pipeline (the runner and its largest kernel).
 4. `apportion` against the `apportionment` package on the same unbounded problems.
 5. The whole country (15 counties) against 15 times one county.
+
+`python benchmarks/run_all.py pipeline` measures only the first (and writes nothing).
 """
 
 from __future__ import annotations
@@ -60,10 +62,31 @@ def _data_copy(root: Path) -> Path:
     return root / "data"
 
 
+class StageClock:
+    """Seconds between the pipeline's progress messages: validation, each notebook, the export."""
+
+    def __init__(self) -> None:
+        self.marks: list[tuple[str, float]] = []
+
+    def __call__(self, message: str) -> None:
+        self.marks.append((message, time.perf_counter()))
+
+    def stages(self, end: float) -> list[tuple[str, float]]:
+        names = {"Kontrollerer": "validation and preparing the run", "Lager rapport": "export (HTML, CSV, xlsx)"}
+        out = []
+        for (message, start), (_, stop) in zip(self.marks, self.marks[1:] + [("", end)]):
+            label = next((v for k, v in names.items() if message.startswith(k)), None)
+            if label is None and "Kjører" in message:
+                label = "notebook " + message.split("Kjører ", 1)[1].split(".ipynb")[0]
+            if label:
+                out.append((label, stop - start))
+        return out
+
+
 def pipeline_rows(repeats: int = 3) -> list[dict]:
     """Wall time of the full yearly run and its floor, alternated and best of ``repeats`` each (the machine is
-    shared and noisy), and the peak memory."""
-    walls, floors = [], []
+    shared and noisy), the stages of the fastest run, and the peak memory."""
+    walls, floors, clocks = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         data = _data_copy(tmp)
@@ -73,15 +96,18 @@ def pipeline_rows(repeats: int = 3) -> list[dict]:
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
         nbformat.write(nb, floor_dir / "floor.ipynb")
         for attempt in range(repeats):
+            clock = StageClock()
             start = time.perf_counter()
-            run_pipeline(2026, data_dir=data, out_dir=tmp / f"out{attempt}", progress=lambda _: None)
+            run_pipeline(2026, data_dir=data, out_dir=tmp / f"out{attempt}", progress=clock)
             walls.append(time.perf_counter() - start)
+            clocks.append(clock.stages(start + walls[-1]))
             start = time.perf_counter()
             for i in range(len(NOTEBOOKS)):
                 pm.execute_notebook(str(floor_dir / "floor.ipynb"), str(floor_dir / f"out{i}.ipynb"), kernel_name="python3",
                                     progress_bar=False, log_output=False, extra_arguments=["--log-level=ERROR"])
             floors.append(time.perf_counter() - start)
     wall, floor = min(walls), min(floors)
+    stages = clocks[walls.index(wall)]
     self_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     child_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     spread = f"runs {', '.join(f'{w:.1f}' for w in walls)} s"
@@ -90,7 +116,12 @@ def pipeline_rows(repeats: int = 3) -> list[dict]:
          "note": f"best of {repeats}; {spread}; validate, execute 01–04 with papermill, HTML/CSV/xlsx/manifest"},
         {"name": "Floor: 4 kernels importing pandas and matplotlib", "value": round(floor, 1), "unit": "s",
          "note": f"best of {repeats}, alternated with the pipeline; runs {', '.join(f'{f:.1f}' for f in floors)} s"},
-        {"name": "Pipeline / floor", "value": round(wall / floor, 2), "unit": "x", "note": "aim: 1.5 x or less"},
+        {"name": "Pipeline / floor", "value": round(wall / floor, 2), "unit": "x",
+         "note": "aim: 1.3 x or less; each notebook's kernel is started, its imports done, while the notebook before "
+                 "it runs (run/kernels.py), so part of the floor is hidden behind other work"},
+        *({"name": f"  stage: {label}", "value": round(seconds, 2), "unit": "s",
+           "note": "fastest run; a notebook's time includes waiting for its kernel if it is not ready yet"}
+          for label, seconds in stages),
         {"name": "Peak memory, runner process", "value": round(self_peak), "unit": "MiB", "note": "ru_maxrss"},
         {"name": "Peak memory, largest kernel", "value": round(child_peak), "unit": "MiB", "note": "ru_maxrss of children"},
     ]
@@ -139,6 +170,9 @@ def render(rows: list[dict]) -> str:
 
 
 def main() -> None:
+    if sys.argv[1:] == ["pipeline"]:  # quick look while working: the pipeline rows only, BENCHMARKS.md untouched
+        print(render(pipeline_rows()))
+        return
     rows = pipeline_rows()
     rows += key_rows()
     rows += allocation_rows()
