@@ -93,22 +93,25 @@ def warm_up_line(modules: Sequence[str]) -> str:
 
 
 class KernelsAhead:
-    """One kernel per notebook, each started while the notebook before it runs (the first at once).
+    """One kernel per notebook, started ``ahead`` notebooks before it runs (the first ``ahead`` at once).
 
     Use as a context manager: on leaving it, a kernel that was started but not used (the run failed or was
-    interrupted) is stopped at once, and the used ones are shut down properly. At most two kernels run at a time.
+    interrupted) is stopped at once, and the used ones are shut down properly. At most ``ahead + 1`` kernels run at
+    a time.
     """
 
-    def __init__(self, notebooks: Sequence[Path], cwd: Path, extra_arguments: Sequence[str] = ()) -> None:
+    def __init__(self, notebooks: Sequence[Path], cwd: Path, extra_arguments: Sequence[str] = (),
+                 ahead: int = 1) -> None:
         self.notebooks = list(notebooks)
         self.cwd = cwd
         self.extra_arguments = list(extra_arguments)
+        self.ahead = ahead
         self.started: dict[int, WarmKernel] = {}
+        self.next_unstarted = 0
         self.closing: list[WarmKernel] = []
 
     def __enter__(self) -> KernelsAhead:
-        if self.notebooks:
-            self._start(0)
+        self._start_up_to(self.ahead)
         return self
 
     def __exit__(self, *exc_info) -> None:  # noqa: ANN002 - context manager protocol
@@ -126,15 +129,19 @@ class KernelsAhead:
             f"--IPKernelApp.exec_lines={warm_up_line(notebook_imports(self.notebooks[index]))}"]
         run_sync(kernel.start_kernel)(cwd=str(self.cwd), extra_arguments=arguments)
         self.started[index] = kernel
+        self.next_unstarted = index + 1
 
     def take(self, index: int) -> WarmKernel:
         """The kernel for notebook ``index``; starts the next notebook's kernel before returning."""
         self._finish_closing()  # the previous notebook's kernel has had a whole start-up to exit
-        if index not in self.started:
-            self._start(index)
-        if index + 1 < len(self.notebooks) and index + 1 not in self.started:
-            self._start(index + 1)
+        self._start_up_to(index + self.ahead + 1)
         return self.started[index]
+
+    def _start_up_to(self, stop: int) -> None:
+        """Start the kernels of the notebooks before ``stop`` that are not started or done yet."""
+        for index in range(min(stop, len(self.notebooks))):
+            if index not in self.started and index >= self.next_unstarted:
+                self._start(index)
 
     def release(self, index: int) -> None:
         """The notebook is done: close the clients and ask its kernel to shut down, without waiting for it to exit."""

@@ -33,6 +33,7 @@ EXECUTION_TIMEOUT_SECONDS = 600
 # opened by hand reads them); step 03 that nobody looks at it, so it builds no what-if widgets (no widget state
 # and no random widget ids in the executed notebook).
 NOTEBOOK_PARAMETERS = {NOTEBOOKS[0]: {"innlest": True}, NOTEBOOKS[2]: {"interaktiv": False}}
+KERNELS_AHEAD = 1  # kernels starting while a notebook runs; more only compete for the cores (see BENCHMARKS.md)
 # The kernel warns that it talks over TCP on localhost, and logs its sockets closing when a run is interrupted; both
 # harmless noise for the analyst (a failing cell is reported from the notebook).
 KERNEL_ARGUMENTS = ["--log-level=CRITICAL"]
@@ -292,7 +293,7 @@ def _run(year, params_file, data_paths, out_root, notebook_dir, progress, timeou
 
     # The first notebook's kernel starts now and imports on another core while the runner prepares the run.
     with KernelsAhead([notebook_dir / name for name in NOTEBOOKS], cwd=notebook_dir,
-                      extra_arguments=KERNEL_ARGUMENTS) as kernels:
+                      extra_arguments=KERNEL_ARGUMENTS, ahead=KERNELS_AHEAD) as kernels:
         return _run_notebooks(year, params, params_text, inputs, warnings, data_paths, out_root, notebook_dir,
                               progress, timeout, county, signals, kernels)
 
