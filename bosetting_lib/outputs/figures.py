@@ -10,6 +10,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.collections import PolyCollection  # noqa: E402
+
 from bosetting_lib.formatting import format_decimal, format_int
 
 # Okabe–Ito: distinguishable with the common forms of colour blindness.
@@ -64,11 +67,35 @@ def norwegian_axis(axis, *, whole: bool = True) -> None:
         axis.set_major_formatter(FuncFormatter(lambda v, _: format_decimal(v, 1)))
 
 
+def horizontal_bars(ax, y, widths, lefts, *, height: float = 0.8, color: str, hatch: str, edgecolor: str,
+                    linewidth: float, label: str | None = None) -> PolyCollection:
+    """Horizontal bars as ``ax.barh`` draws them (same pixels, limits and legend key), as one collection.
+
+    ``barh`` makes a Rectangle artist per bar; a figure of 40 municipalities × 8 parts then has 600+ artists to
+    create, lay out and draw. One collection per series keeps the picture and costs a fraction: corners joined
+    with mitres like a Rectangle's, and each bar's left end kept as a sticky edge as ``barh`` does.
+    """
+    y = np.asarray(y, dtype="float64")
+    left = np.asarray(lefts, dtype="float64")
+    right = left + np.asarray(widths, dtype="float64")
+    bottom, top = y - height / 2, y - height / 2 + height
+    corners = np.stack([np.column_stack([left, bottom]), np.column_stack([left, top]),
+                        np.column_stack([right, top]), np.column_stack([right, bottom])], axis=1)
+    bars = PolyCollection(corners, closed=True, facecolors=color, edgecolors=edgecolor, linewidths=linewidth,
+                          hatch=hatch or None, joinstyle="miter")
+    bars.sticky_edges.x.extend(left.tolist())
+    if label is not None:
+        bars.set_label(label)
+    ax.add_collection(bars)
+    return bars
+
+
 def place_labels(ax, xs, ys, labels, *, fontsize: float = 6.5, radii_pt=None) -> None:
     """Write each label next to its point, choosing among a few positions the first that overlaps no label or point
     already placed (largest points first is the caller's order); the least overlapping one if none is free."""
     fig = ax.figure
-    fig.canvas.draw()  # fixes limits and aspect, so data positions map to their final pixels
+    # Fixes limits and aspect, so data positions map to their final pixels; nothing needs to be painted for that.
+    fig.draw_without_rendering()
     renderer = fig.canvas.get_renderer()
     transform = ax.transData
     points = [transform.transform((x, y)) for x, y in zip(xs, ys)]
@@ -84,6 +111,10 @@ def place_labels(ax, xs, ys, labels, *, fontsize: float = 6.5, radii_pt=None) ->
         h = min(a[3], b[3]) - max(a[1], b[1])
         return w * h if w > 0 and h > 0 else 0.0
 
+    def extent(note) -> tuple[float, float, float, float]:
+        box = note.get_window_extent(renderer)
+        return (box.x0, box.y0, box.x1, box.y1)
+
     for i, ((x, y), text) in enumerate(zip(zip(xs, ys), labels)):
         best = None
         for (dx, dy), ha in candidates:
@@ -93,10 +124,18 @@ def place_labels(ax, xs, ys, labels, *, fontsize: float = 6.5, radii_pt=None) ->
             # Away from the first position a thin leader line says which point the label belongs to.
             leader = None if (dx, dy) == candidates[0][0] else dict(arrowstyle="-", color="#777777", lw=0.5,
                                                                      shrinkA=1, shrinkB=radii[i] * 0.9)
-            note = ax.annotate(text, (x, y), textcoords="offset points", xytext=offset, ha=ha, va="bottom" if dy > 0 else "top",
-                               fontsize=fontsize, arrowprops=leader)
-            box = note.get_window_extent(renderer)
-            bounds = (box.x0, box.y0, box.x1, box.y1)
+            style = dict(textcoords="offset points", xytext=offset, ha=ha, va="bottom" if dy > 0 else "top",
+                         fontsize=fontsize)
+            if best is not None and leader is not None:
+                # The leader line only adds to the label's box, so a text that alone overlaps as much as the best
+                # position so far cannot win; the leader's clipped path (the costly part) is then not worked out.
+                probe = ax.annotate(text, (x, y), **style)
+                alone = extent(probe)
+                probe.remove()
+                if sum(overlap(alone, t) for j, t in enumerate(taken) if j != i) >= best[0]:
+                    continue
+            note = ax.annotate(text, (x, y), arrowprops=leader, **style)
+            bounds = extent(note)
             clash = sum(overlap(bounds, t) for j, t in enumerate(taken) if j != i)
             if best is None or clash < best[0]:
                 if best is not None:
