@@ -49,9 +49,8 @@ def report_css() -> str:
     return (template_dir() / "report.css").read_text(encoding="utf-8")
 
 
-def _export_html(notebook_path: Path, title: str, exporter: HTMLExporter) -> str:
-    """Export with the project's own template, after dropping run-specific metadata (times, ids)."""
-    nb = nbformat.read(notebook_path, as_version=4)
+def _export_html(nb: nbformat.NotebookNode, title: str, exporter: HTMLExporter) -> str:
+    """Export with the project's own template, after dropping run-specific metadata (times, ids) from ``nb``."""
     for holder in (nb, *nb.cells):
         for key in _VOLATILE_METADATA:
             holder.metadata.pop(key, None)
@@ -60,23 +59,39 @@ def _export_html(notebook_path: Path, title: str, exporter: HTMLExporter) -> str
     return re.sub(r"[ \t]+\n", "\n", body)
 
 
-def notebook_to_report_html(notebook_path: Path, title: str) -> str:
-    """Export an executed notebook to self-contained HTML without code or prompts, with lang="nb".
-
-    Cells tagged ``ikke-i-rapporten`` (the notebook's own explanation for the analyst) are left out.
-    """
+def report_exporter() -> HTMLExporter:
+    """The exporter of the shareable report: no code, no prompts, cells tagged ``ikke-i-rapporten`` left out."""
     config = Config()
     config.TagRemovePreprocessor.enabled = True
     config.TagRemovePreprocessor.remove_cell_tags = {NOTEBOOK_ONLY_TAG}
-    exporter = HTMLExporter(template_name=TEMPLATE_NAME, extra_template_basedirs=[str(template_dir())],
-                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True, config=config)
-    return _export_html(notebook_path, title, exporter)
+    return HTMLExporter(template_name=TEMPLATE_NAME, extra_template_basedirs=[str(template_dir())],
+                        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True, config=config)
 
 
-def notebook_to_analysis_html(notebook_path: Path, title: str) -> str:
-    """Export an executed notebook with its code, for analysts; same offline template, code shown as plain text."""
-    exporter = HTMLExporter(template_name="bosetting_analyse", extra_template_basedirs=[str(template_dir())])
-    return _export_html(notebook_path, title, exporter)
+def analysis_exporter() -> HTMLExporter:
+    """The exporter of the analysts' copies: the same offline template, with code shown as plain text."""
+    return HTMLExporter(template_name="bosetting_analyse", extra_template_basedirs=[str(template_dir())])
+
+
+def notebook_to_report_html(notebook_path: Path, title: str, *, nb: nbformat.NotebookNode | None = None,
+                            exporter: HTMLExporter | None = None) -> str:
+    """Export an executed notebook to self-contained HTML without code or prompts, with lang="nb".
+
+    Cells tagged ``ikke-i-rapporten`` (the notebook's own explanation for the analyst) are left out. ``nb`` is the
+    notebook already in memory (read from ``notebook_path`` otherwise); its run-specific metadata is dropped.
+    """
+    nb = nbformat.read(notebook_path, as_version=4) if nb is None else nb
+    return _export_html(nb, title, exporter or report_exporter())
+
+
+def notebook_to_analysis_html(notebook_path: Path, title: str, *, nb: nbformat.NotebookNode | None = None,
+                              exporter: HTMLExporter | None = None) -> str:
+    """Export an executed notebook with its code, for analysts; same offline template, code shown as plain text.
+
+    One ``exporter`` (:func:`analysis_exporter`) can serve every notebook of a run: its templates compile once.
+    """
+    nb = nbformat.read(notebook_path, as_version=4) if nb is None else nb
+    return _export_html(nb, title, exporter or analysis_exporter())
 
 
 def _display_path(path: Path, roots: Iterable[tuple[Path, str]]) -> str:
@@ -159,12 +174,12 @@ def _replace_paths(value: object, pattern: re.Pattern[str], table: dict[str, str
     return value
 
 
-def make_notebook_portable(notebook_path: Path, replacements: list[tuple[str, str]]) -> None:
+def make_notebook_portable(notebook_path: Path, replacements: list[tuple[str, str]]) -> nbformat.NotebookNode:
     """Rewrite an executed notebook so it does not depend on where the run's folders were.
 
     Every absolute run folder (in the injected parameters, papermill's metadata and any output) is replaced as
     :func:`portable_replacements` says, and the injected parameters cell gets a fixed id. Timing metadata stays:
-    the analysts' HTML and the report drop it.
+    the analysts' HTML and the report drop it. Returns the notebook as written, so the export need not read it again.
     """
     nb = nbformat.read(notebook_path, as_version=4)
     table = dict(replacements)
@@ -179,6 +194,7 @@ def make_notebook_portable(notebook_path: Path, replacements: list[tuple[str, st
             if PORTABLE_NOTE not in cell.source:
                 cell.source = cell.source.rstrip("\n") + "\n" + PORTABLE_NOTE + "\n"
     nbformat.write(nb, notebook_path)
+    return nb
 
 
 def recommendation_table(processed_dir: Path) -> pd.DataFrame:
@@ -298,8 +314,8 @@ def export_outputs(
         final_out=final_out or out_root / str(params.aar), final_processed=final_processed or data_paths.processed(params.aar),
         out_root=out_root, notebook_dir=notebook_dir, params_file=params.source,
     )
-    for notebook in executed:
-        make_notebook_portable(notebook, replacements)
+    # The notebooks as written stay in memory for their HTML below: each is read once.
+    portable = {notebook.name: make_notebook_portable(notebook, replacements) for notebook in executed}
 
     table = table_for_imdi(params, processed_dir)
     table.to_csv(out_dir / "anbefaling.csv", index=False, lineterminator="\n")
@@ -316,10 +332,13 @@ def export_outputs(
                                   {c: headers[c] for c in table.columns}, method_rows(params, processed_dir, used), sources,
                                   extra_sheets=workbook_sheets(params, processed_dir, data_paths))
     title = f"Anbefaling om bosetting av flyktninger {params.aar} – {params.fylke or 'fylke ' + params.fylkesnummer}"
-    html = notebook_to_report_html(out_dir / "notebooks" / "04_rapport.ipynb", title)
+    report = "04_rapport.ipynb"
+    html = notebook_to_report_html(out_dir / "notebooks" / report, title, nb=portable.get(report))
     (out_dir / "anbefaling.html").write_text(html, encoding="utf-8")
+    exporter = analysis_exporter()
     for notebook in sorted((out_dir / "notebooks").glob("*.ipynb")):
-        analysis = notebook_to_analysis_html(notebook, f"{notebook.stem} – {title}")
+        analysis = notebook_to_analysis_html(notebook, f"{notebook.stem} – {title}", nb=portable.get(notebook.name),
+                                             exporter=exporter)
         notebook.with_suffix(".html").write_text(analysis, encoding="utf-8")
     write_json(manifest, out_dir / "manifest.json")
 
