@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from importlib import resources
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -18,11 +19,14 @@ from bosetting_lib.formatting import format_change, format_decimal, format_int, 
 from bosetting_lib.model.anchor import describe_settings
 from bosetting_lib.outputs.html import Html, esc
 from bosetting_lib.outputs.method_text import method_text_nb
-from bosetting_lib.steps.allocate import AllocationSteps
 from bosetting_lib.steps.context import RunContext
-from bosetting_lib.steps.ingest import IngestOverview, IngestResult
-from bosetting_lib.steps.key_step import CriteriaResult
 from bosetting_lib.steps.tables import example_inputs
+
+if TYPE_CHECKING:
+    # Only in annotations: the report notebook, which needs lab_styles() alone, does not load steps 01–03.
+    from bosetting_lib.steps.allocate import AllocationSteps
+    from bosetting_lib.steps.ingest import IngestOverview, IngestResult
+    from bosetting_lib.steps.key_step import CriteriaResult
 
 # Lab right-aligns and narrows table cells; text columns are set back to normal, full-width text.
 _TEXT_CELL = ' style="text-align:left; white-space:normal; min-width:12rem; max-width:48rem"'
