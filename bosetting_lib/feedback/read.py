@@ -274,23 +274,30 @@ class _FormBook:
                 ws = wb[SHEET_FORM]
                 self._max_row = ws.max_row  # from the sheet's dimension, as read-only iteration uses it
                 # The cells as typed: formulas as "=..." text, as data_only=False gives them.
-                self.typed = self._parse(wb, ws, data_only=False)
-                try:
-                    self._values = self._parse(wb, ws, data_only=True)
-                except Exception as exc:  # noqa: BLE001 - raised where the values are used, as opening did before
-                    self._values_error = exc
+                self.typed, has_formulas = self._parse(wb, ws, data_only=False)
+                # Without a formula the cells as last calculated are the cells as typed (the parser reads a cell
+                # differently in the two modes only when it holds a formula), so the sheet is parsed once.
+                self._values = self.typed
+                if has_formulas:
+                    try:
+                        self._values, _ = self._parse(wb, ws, data_only=True)
+                    except Exception as exc:  # noqa: BLE001 - raised where the values are used, as opening did
+                        self._values_error = exc
         finally:
             wb.close()
 
     @staticmethod
-    def _parse(wb, ws, *, data_only: bool) -> dict[tuple[int, int], object]:
+    def _parse(wb, ws, *, data_only: bool) -> tuple[dict[tuple[int, int], object], bool]:
+        """The sheet's cells with a value, and whether any cell holds a formula (only seen with data_only=False)."""
         cells: dict[tuple[int, int], object] = {}
+        has_formulas = False
         with wb._archive.open(ws._worksheet_path) as src:
             parser = WorkSheetParser(src, wb.shared_strings, data_only=data_only, epoch=wb.epoch,
                                      date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
             for _, row in parser.parse():
                 for cell in row:
                     cells[(cell["row"], cell["column"])] = cell["value"]
+                    has_formulas = has_formulas or cell["data_type"] == "f"
         if parser.merged_cells is not None:
             for merged in parser.merged_cells.mergeCell:
                 min_col, min_row, max_col, max_row = range_boundaries(merged.ref)
@@ -298,7 +305,7 @@ class _FormBook:
                     for c in range(min_col, max_col + 1):
                         if (r, c) != (min_row, min_col):
                             cells.pop((r, c), None)  # hidden by the merge: no value in the full workbook either
-        return {k: v for k, v in cells.items() if v is not None}
+        return {k: v for k, v in cells.items() if v is not None}, has_formulas
 
     def values(self) -> dict[tuple[int, int], object]:
         """The cells as last calculated (data_only=True): a formula's cached value, left out when it has none."""

@@ -83,6 +83,7 @@ class Register:
         }
         self._pairs_cache: dict[tuple[int, int], pd.DataFrame] = {}
         self._step_cache: dict[tuple[int, int], pd.DataFrame] = {}
+        self._fits_cache: dict[tuple[str, str], bool] = {}
         self._index_cache: dict[int, _NameIndex] = {}
         self._county_cache: dict[int, dict[str, list[str]]] = {}
         self._municipalities_cache: dict[tuple[int, str | int | None], pd.DataFrame] = {}
@@ -392,7 +393,14 @@ class Register:
 
         A code the register does not know, or an empty name, fits: those are reported by the code checks.
         """
-        known = self._code_names().get(str(code))
+        # Every row of every file asks again for the same few hundred pairs.
+        key = (str(code), name if isinstance(name, str) else str(name))
+        if key not in self._fits_cache:
+            self._fits_cache[key] = self._name_fits_code(*key)
+        return self._fits_cache[key]
+
+    def _name_fits_code(self, code: str, name: str) -> bool:
+        known = self._code_names().get(code)
         base = _split_qualifier(str(name).strip())[0]
         if not known or not normalise_name(base):
             return True
