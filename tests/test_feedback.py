@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import shutil
 from pathlib import Path
 
@@ -513,3 +514,45 @@ def test_a_correctly_filled_form_has_no_wrong_cell_flags(tmp_path):
     result = read_returned_forms(tmp_path, year=YEAR, municipalities=MUNICIPALITIES)
     flags = feedback_table(result).set_index("kommunenummer").loc["5006", "flagg"]
     assert "feil celle" not in flags and "formel" not in flags
+
+
+def _edit_form_sheet(path: Path, edit) -> None:
+    """Rewrite the «Svar» sheet's XML (what Excel or LibreOffice may save, but openpyxl cannot write)."""
+    import zipfile
+    with zipfile.ZipFile(path) as z:
+        parts = {name: z.read(name) for name in z.namelist()}
+    rid = re.search(r'<sheet [^>]*name="Svar"[^>]*r:id="([^"]+)"', parts["xl/workbook.xml"].decode()).group(1)
+    target = re.search(rf'<Relationship [^>]*Id="{rid}"[^>]*Target="([^"]+)"|<Relationship [^>]*Target="([^"]+)"[^>]*Id="{rid}"',
+                       parts["xl/_rels/workbook.xml.rels"].decode())
+    sheet = "xl/" + (target.group(1) or target.group(2)).removeprefix("/xl/").removeprefix("/")
+    parts[sheet] = edit(parts[sheet].decode("utf-8")).encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+
+
+def test_formula_with_a_cached_value_is_read_as_that_value(tmp_path):
+    path = make_forms(tmp_path, codes=["5006"])["5006"]
+    fill(path, {CAPACITY: 1, "Kommentar til antallet": "regnet ut"})
+    # As Excel saves it: the formula and the value it calculated; also one beside the answer cells.
+    _edit_form_sheet(path, lambda xml: re.sub(r'<c r="C18"[^>]*>.*?</c>', '<c r="C18"><f>10+5</f><v>15</v></c>', xml,
+                                              count=1, flags=re.S)
+                     .replace('<c r="F18"', '<c r="D18"><f>C18+2</f><v>17</v></c><c r="F18"', 1))
+    result = read_returned_forms(tmp_path, year=YEAR, municipalities=MUNICIPALITIES)
+    assert result.problems == []
+    row = feedback_table(result).set_index("kommunenummer").loc["5006"]
+    assert row["kapasitet_maks"] == 15 and "formel uten" not in row["flagg"]
+    assert "svar i feil celle: D18 har «17»" in row["flagg"]
+
+
+def test_a_value_hidden_by_merged_cells_is_not_read(tmp_path):
+    path = make_forms(tmp_path, codes=["5006"])["5006"]
+    fill(path, {CAPACITY: 12, "Kommentar til antallet": "synlig"})
+    # LibreOffice can keep the text of the cells a merge hides; Excel shows (and reads) only the first cell.
+    _edit_form_sheet(path, lambda xml: re.sub(r'(<row r="19"[^>]*>.*?)(</row>)',
+                                              r'\1<c r="D19" t="inlineStr"><is><t>skjult</t></is></c>\2', xml,
+                                              count=1, flags=re.S))
+    result = read_returned_forms(tmp_path, year=YEAR, municipalities=MUNICIPALITIES)
+    row = feedback_table(result).set_index("kommunenummer").loc["5006"]
+    assert result.problems == [] and row["kapasitet_kommentar"] == "synlig"
+    assert "skjult" not in str(row["flagg"])

@@ -18,7 +18,9 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
+from openpyxl.utils import coordinate_to_tuple, get_column_letter, range_boundaries
 from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet._reader import WorkSheetParser  # the parser openpyxl's own workbooks use (see _FormBook)
 
 from bosetting_lib.feedback.capacity_text import (
     CONTACT_REPLACEMENT,
@@ -41,7 +43,6 @@ from bosetting_lib.feedback.form import (
     WISH_DECLINES,
     FORM_VERSION,
     form_id,
-    label_rows,
 )
 
 # The answers table: one row per answer read, in reading order. Capacities stay text here; they are parsed
@@ -249,18 +250,97 @@ def _form_files(folder: Path | str) -> list[Path]:
     return sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith(("~$", ".")))
 
 
+# What opening an xlsx file may raise when it is not a readable workbook (ValueError: see _read_form).
+_OPEN_ERRORS = (InvalidFileException, zipfile.BadZipFile, KeyError, OSError)
+
+
+class _FormBook:
+    """An xlsx file opened once (openpyxl's read-only mode): its sheet names and the «Svar» sheet's cells.
+
+    The cells are kept as plain mappings of (row, column) to value instead of openpyxl's full workbook, which
+    binds styles and merged ranges to every cell and made reading a form several times slower. The values are
+    the ones the full workbook would hold: openpyxl's own sheet parser reads them (the same types, dates and
+    shared formulas), and the cells a merged range hides hold no value, as in the full workbook.
+    """
+
+    def __init__(self, path: Path):
+        wb = openpyxl.load_workbook(path, read_only=True)
+        self._values: dict[tuple[int, int], object] = {}
+        self._values_error: Exception | None = None
+        try:
+            self.sheetnames = list(wb.sheetnames)
+            self.has_form = SHEET_FORM in self.sheetnames
+            if self.has_form:
+                ws = wb[SHEET_FORM]
+                self._max_row = ws.max_row  # from the sheet's dimension, as read-only iteration uses it
+                # The cells as typed: formulas as "=..." text, as data_only=False gives them.
+                self.typed, has_formulas = self._parse(wb, ws, data_only=False)
+                # Without a formula the cells as last calculated are the cells as typed (the parser reads a cell
+                # differently in the two modes only when it holds a formula), so the sheet is parsed once.
+                self._values = self.typed
+                if has_formulas:
+                    try:
+                        self._values, _ = self._parse(wb, ws, data_only=True)
+                    except Exception as exc:  # noqa: BLE001 - raised where the values are used, as opening did
+                        self._values_error = exc
+        finally:
+            wb.close()
+
+    @staticmethod
+    def _parse(wb, ws, *, data_only: bool) -> tuple[dict[tuple[int, int], object], bool]:
+        """The sheet's cells with a value, and whether any cell holds a formula (only seen with data_only=False)."""
+        cells: dict[tuple[int, int], object] = {}
+        has_formulas = False
+        with wb._archive.open(ws._worksheet_path) as src:
+            parser = WorkSheetParser(src, wb.shared_strings, data_only=data_only, epoch=wb.epoch,
+                                     date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
+            for _, row in parser.parse():
+                for cell in row:
+                    cells[(cell["row"], cell["column"])] = cell["value"]
+                    has_formulas = has_formulas or cell["data_type"] == "f"
+        if parser.merged_cells is not None:
+            for merged in parser.merged_cells.mergeCell:
+                min_col, min_row, max_col, max_row = range_boundaries(merged.ref)
+                for r in range(min_row, max_row + 1):
+                    for c in range(min_col, max_col + 1):
+                        if (r, c) != (min_row, min_col):
+                            cells.pop((r, c), None)  # hidden by the merge: no value in the full workbook either
+        return {k: v for k, v in cells.items() if v is not None}, has_formulas
+
+    def values(self) -> dict[tuple[int, int], object]:
+        """The cells as last calculated (data_only=True): a formula's cached value, left out when it has none."""
+        if self._values_error is not None:
+            raise self._values_error
+        return self._values
+
+    def is_form(self) -> bool:
+        """Whether this looks like one of our forms (a «Svar» sheet with the form-ID label in column B)."""
+        if not self.has_form:
+            return False
+        return any(value == LABEL_FORM_ID for (r, c), value in self.typed.items()
+                   if c == 2 and (self._max_row is None or r <= self._max_row))
+
+
+def _open_book(path: Path) -> _FormBook | None:
+    """The file opened as a workbook, or None when it is not one (then it may be a survey export)."""
+    try:
+        return _FormBook(path)
+    except _OPEN_ERRORS:
+        return None
+
+
 def is_feedback_form(path: Path) -> bool:
     """Whether an xlsx file looks like one of our forms (a «Svar» sheet with the form-ID label)."""
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError):
-        return False
-    try:
-        if SHEET_FORM not in wb.sheetnames:
-            return False
-        return any(row[0] == LABEL_FORM_ID for row in wb[SHEET_FORM].iter_rows(min_col=2, max_col=2, values_only=True))
-    finally:
-        wb.close()
+    book = _open_book(path)
+    return book is not None and book.is_form()
+
+
+def _label_rows(cells: Mapping[tuple[int, int], object]) -> dict[str, int]:
+    """:func:`~bosetting_lib.feedback.form.label_rows` on a sheet's cell mapping: label text in column B → row."""
+    rows: dict[str, int] = {}
+    for r, value in sorted((r, v) for (r, c), v in cells.items() if c == 2 and isinstance(v, str)):
+        rows.setdefault(value.strip(), r)
+    return rows
 
 
 # The name `bosetting skjema` gives a form (feedback_form.form_file_name), also after "Kopi av …" or "… (2)".
@@ -294,7 +374,8 @@ def _identity_problems(file: str, code: str, code_ref: str, name_value: object, 
     return problems
 
 
-def _stray_cells(ws_formulas, ws_values, question_rows: dict[int, str]) -> list[str]:
+def _stray_cells(typed: Mapping[tuple[int, int], object], values: Mapping[tuple[int, int], object],
+                 question_rows: dict[int, str]) -> list[str]:
     """Flags for values typed outside the answer cells of the questions (beside or below them)."""
     if not question_rows:
         return []
@@ -302,42 +383,51 @@ def _stray_cells(ws_formulas, ws_values, question_rows: dict[int, str]) -> list[
     help_col = openpyxl.utils.column_index_from_string(HELP_COLUMN)
     answer_col = openpyxl.utils.column_index_from_string(ANSWER_COLUMN)
     flags = []
-    for row in ws_formulas.iter_rows(min_row=first, min_col=answer_col):
-        for cell in row:
-            if cell.value is None or (isinstance(cell.value, str) and not cell.value.strip()):
-                continue
-            r, c = cell.row, cell.column
-            if c == answer_col and r in question_rows:
-                continue  # the answer cell itself
-            if c == help_col and r in question_rows:
-                continue  # the form's help text
-            above = [q for q in question_rows if q <= r]
-            near = question_rows[max(above)] if above else question_rows[first]
-            where = f"{ANSWER_COLUMN}{max(above) if above else first}"
-            shown = _cell_text(ws_values[cell.coordinate].value) or str(cell.value)
-            flags.append(f"svar i feil celle: {cell.coordinate} har «{shown}», men svaret på «{near}» skal stå i {where}")
+    for (r, c) in sorted(k for k in typed if k[0] >= first and k[1] >= answer_col):  # row by row, as typed
+        value = typed[(r, c)]
+        if isinstance(value, str) and not value.strip():
+            continue
+        if c == answer_col and r in question_rows:
+            continue  # the answer cell itself
+        if c == help_col and r in question_rows:
+            continue  # the form's help text
+        above = [q for q in question_rows if q <= r]
+        near = question_rows[max(above)] if above else question_rows[first]
+        where = f"{ANSWER_COLUMN}{max(above) if above else first}"
+        coordinate = f"{get_column_letter(c)}{r}"
+        shown = _cell_text(values.get((r, c))) or str(value)
+        flags.append(f"svar i feil celle: {coordinate} har «{shown}», men svaret på «{near}» skal stå i {where}")
     return flags
 
 
-def _read_form(path: Path, year: int, lookup: MunicipalityLookup) -> tuple[dict | None, list[Problem]]:
-    """One returned form: its answer row (None when the form cannot be used) and the problems found in it."""
+def _read_form(path: Path, year: int, lookup: MunicipalityLookup,
+               book: _FormBook | None = None) -> tuple[dict | None, list[Problem]]:
+    """One returned form: its answer row (None when the form cannot be used) and the problems found in it.
+
+    ``book`` is the file already opened (by :func:`read_feedback_folder`), so it is not opened again.
+    """
     file = path.name
     try:
-        wb = openpyxl.load_workbook(path, data_only=True)
-        # The same cells as typed: a formula the saving program did not calculate has no value above.
-        wb_formulas = openpyxl.load_workbook(path, data_only=False)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        book = book or _FormBook(path)
+        # The cells as last calculated, and (book.typed) as typed: a formula the saving program did not calculate
+        # has no value.
+        values = book.values() if book.has_form else {}
+    except (*_OPEN_ERRORS, ValueError) as exc:
         return None, [Problem(file, "en Excel-arbeidsbok (.xlsx) med tilbakemeldingsskjemaet", found=type(exc).__name__)]
-    if SHEET_FORM not in wb.sheetnames:
-        return None, [Problem(file, f"arket «{SHEET_FORM}» fra tilbakemeldingsskjemaet", found=", ".join(wb.sheetnames))]
-    ws = wb[SHEET_FORM]
-    rows = label_rows(ws)
+    if not book.has_form:
+        return None, [Problem(file, f"arket «{SHEET_FORM}» fra tilbakemeldingsskjemaet", found=", ".join(book.sheetnames))]
+    typed = book.typed
+
+    def value_at(ref: str) -> object:
+        return values.get(coordinate_to_tuple(ref))
+
+    rows = _label_rows(values)
 
     # The form-ID cell says which year the form was made for; a form from another year is rejected whole.
     if LABEL_FORM_ID not in rows:
         return None, [Problem(file, f"cellen «{LABEL_FORM_ID}» i kolonne B på arket «{SHEET_FORM}»", found="mangler")]
     id_ref = f"{ANSWER_COLUMN}{rows[LABEL_FORM_ID]}"
-    id_text = _cell_text(ws[id_ref].value)
+    id_text = _cell_text(value_at(id_ref))
     m = FORM_ID_PATTERN.fullmatch(id_text)
     if not m or int(m.group("year")) != year:
         # Named with the form's own version, so the message shows exactly what the cell should have said.
@@ -345,19 +435,18 @@ def _read_form(path: Path, year: int, lookup: MunicipalityLookup) -> tuple[dict 
         return None, [Problem(file, f"et skjema for {year} ({form_id(year, version)})", found=id_text, column=id_ref)]
 
     code_ref = f"{ANSWER_COLUMN}{rows[LABEL_CODE]}" if LABEL_CODE in rows else None
-    code_value = ws[code_ref].value if code_ref else None
+    code_value = value_at(code_ref) if code_ref else None
     code = lookup.find(_cell_text(code_value).zfill(4) if isinstance(code_value, (int, float)) else code_value)
     if code is None:
         return None, [Problem(file, "et kommunenummer i fylket", found=_cell_text(code_value), column=code_ref or LABEL_CODE)]
     name_ref = f"{ANSWER_COLUMN}{rows[LABEL_NAME]}" if LABEL_NAME in rows else None
-    if mismatch := _identity_problems(file, code, code_ref, ws[name_ref].value if name_ref else None, name_ref, lookup):
+    if mismatch := _identity_problems(file, code, code_ref, value_at(name_ref) if name_ref else None, name_ref, lookup):
         return None, mismatch
 
-    ws_formulas = wb_formulas[SHEET_FORM]
     problems: list[Problem] = []
     flags: list[str] = []
     question_rows = {rows[q.text(year)]: q.text(year) for q in QUESTIONS if q.text(year) in rows}
-    flags += _stray_cells(ws_formulas, ws, question_rows)
+    flags += _stray_cells(typed, values, question_rows)
     row: dict[str, object] = {"kommunenummer": code, "kommune": lookup.name(code), "kilde": file, "kilde_rad": pd.NA}
     partners: list[str] = []
     filled = bool(flags)  # something typed beside the answer cells is flagged, and the form is not blank
@@ -371,8 +460,8 @@ def _read_form(path: Path, year: int, lookup: MunicipalityLookup) -> tuple[dict 
             problems.append(Problem(file, f"spørsmålet «{label}» i kolonne B", found="mangler"))
             continue
         ref = f"{ANSWER_COLUMN}{rows[label]}"
-        value = ws[ref].value
-        formula = _formula_text(ws_formulas[ref].value)
+        value = value_at(ref)
+        formula = _formula_text(typed.get(coordinate_to_tuple(ref)))
         if value is None and formula is not None:
             # Saved by a program that does not calculate (a script, some web apps): the answer is unknown.
             filled = True
@@ -414,8 +503,6 @@ def _read_form(path: Path, year: int, lookup: MunicipalityLookup) -> tuple[dict 
             row["svardato"] = ts
         else:
             row[q.key] = _cell_text(value)
-    wb.close()
-    wb_formulas.close()
     if not filled:
         return None, problems + [Problem(file, "et utfylt skjema", found="ingen svar er fylt ut")]
     row["samarbeid"] = "; ".join(dict.fromkeys(partners)) if partners else None
@@ -658,18 +745,20 @@ def read_feedback_folder(folder: Path | str, *, year: int, municipalities: pd.Da
     """Read a round's folder: our xlsx forms, then survey exports (*.csv, and xlsx files that are not our forms)."""
     folder = Path(folder)
     files = _form_files(folder)
-    forms = [p for p in files if is_feedback_form(p)]
+    books = {p: _open_book(p) for p in files}  # each file opened once, for telling forms apart and for reading
+    forms = [p for p in files if books[p] is not None and books[p].is_form()]
     exports = sorted([*(p for p in files if p not in forms), *folder.glob("*.csv")])
-    results = [_read_forms(forms, year, municipalities)]
+    results = [_read_forms(forms, year, municipalities, {p: books[p] for p in forms})]
     results += [read_survey_export(p, year=year, municipalities=municipalities, column_map=column_map) for p in exports]
     return combine_feedback(*results)
 
 
-def _read_forms(paths: list[Path], year: int, municipalities: pd.DataFrame) -> FeedbackReadResult:
+def _read_forms(paths: list[Path], year: int, municipalities: pd.DataFrame,
+                books: Mapping[Path, _FormBook] | None = None) -> FeedbackReadResult:
     lookup = MunicipalityLookup(municipalities)
     records, problems = [], []
     for path in paths:
-        row, found = _read_form(path, year, lookup)
+        row, found = _read_form(path, year, lookup, (books or {}).get(path))
         problems.extend(found)
         if row is not None:
             records.append(row)

@@ -6,6 +6,7 @@ and survey exports) and by the what-if (a name or a number typed in the notebook
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -22,7 +23,13 @@ _KOMMUNE_WORD = re.compile(r"\bkommune\b")
 
 def normalise_name(name: str) -> str:
     """A comparison key for a name: case, dashes, whitespace and the word "kommune" do not matter."""
-    s = unicodedata.normalize("NFC", str(name)).replace("\u00a0", " ").casefold()
+    # The same few hundred names are normalised thousands of times per run (every row of every file).
+    return _normalise_text(name if type(name) is str else str(name))
+
+
+@functools.lru_cache(maxsize=8192)
+def _normalise_text(name: str) -> str:
+    s = unicodedata.normalize("NFC", name).replace("\u00a0", " ").casefold()
     s = _DASHES.sub("-", s)
     s = _KOMMUNE_WORD.sub(" ", s)
     s = re.sub(r"\s*-\s*", "-", s)

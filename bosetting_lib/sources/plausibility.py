@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from bosetting_lib.errors import Problem
@@ -181,7 +182,7 @@ def _valued(tidy: pd.DataFrame) -> pd.DataFrame:
 
 
 def _names(tidy: pd.DataFrame) -> dict[str, str]:
-    return dict(zip(tidy["kommunenummer"], tidy["kommune"])) if "kommune" in tidy.columns else {}
+    return dict(zip(tidy["kommunenummer"].tolist(), tidy["kommune"].tolist())) if "kommune" in tidy.columns else {}
 
 
 class _Collector:
@@ -249,35 +250,47 @@ def check_years(tidy: pd.DataFrame, *, file: str, collector: _Collector | None =
     c = collector or _Collector(tidy, file)
     valued = _valued(_bare(tidy))
     valued = valued.loc[valued["variabel"].isin(COUNT_VARIABLES)]
-    for (code, variable), g in valued.groupby(["kommunenummer", "variabel"], sort=True):
-        if len(g) < 2:
+    # Grouped by hand (plain lists, not a DataFrame per group): the groups are small and many.
+    groups: dict[tuple[str, str], tuple[list[int], list[float]]] = {}
+    for code, variable, year, value in zip(valued["kommunenummer"].tolist(), valued["variabel"].tolist(),
+                                           valued["aar"].astype(int).tolist(), valued["verdi"].astype(float).tolist()):
+        if pd.isna(code) or pd.isna(variable):
+            continue  # as groupby leaves out rows without a key
+        years, values = groups.setdefault((code, variable), ([], []))
+        years.append(year)
+        values.append(value)
+    for (code, variable) in sorted(groups):
+        years, values = groups[(code, variable)]
+        if len(years) < 2:
             continue
-        years = g["aar"].astype(int).tolist()
-        values = g["verdi"].astype(float).tolist()
+        finite = [v for v in values if math.isfinite(v)]
+        # The median of all the years, this one included, so one wrong year does not make the others look wrong.
+        median_all = float(pd.Series(finite).median()) if variable == "folketall" and len(finite) > 2 else None
         for i, (year, value) in enumerate(zip(years, values)):
             if not math.isfinite(value):
                 continue
             others = [(y, v) for j, (y, v) in enumerate(zip(years, values)) if j != i and math.isfinite(v)]
             if not others:
                 continue
-            shown = ", ".join(f"{y}: {_number(v)}" for y, v in others[-4:])
+
+            def shown() -> str:
+                return ", ".join(f"{y}: {_number(v)}" for y, v in others[-4:])
+
             if variable == "folketall":
-                # The median of all the years, this one included, so one wrong year does not make the others look
-                # wrong; with two years only the later one is doubted (the earlier figure was used last year).
-                finite = [v for v in values if math.isfinite(v)]
-                median = float(pd.Series(finite).median()) if len(finite) > 2 else others[0][1]
+                # With two years only the later one is doubted (the earlier figure was used last year).
+                median = median_all if median_all is not None else others[0][1]
                 if len(finite) == 2 and year < others[0][0]:
                     continue
                 if median > 0 and abs(value / median - 1) > STOCK_CHANGE:
                     c.add(code, year, variable, value,
-                          f"et folketall på linje med kommunens andre år ({shown}); {_number(value)} er "
+                          f"et folketall på linje med kommunens andre år ({shown()}); {_number(value)} er "
                           f"{_change(value, median)} fra midtverdien {_number(median)}, og folketallet endrer seg "
                           f"sjelden mer enn noen få prosent i året")
             else:
                 highest = max(v for _, v in others)
                 if value > FLOW_FACTOR * highest and value - highest >= FLOW_SLACK:
                     c.add(code, year, variable, value,
-                          f"et tall på linje med kommunens andre år ({shown}); {_number(value)} er mer enn "
+                          f"et tall på linje med kommunens andre år ({shown()}); {_number(value)} er mer enn "
                           f"{_number(FLOW_FACTOR)} ganger det høyeste av dem")
     return c.deviations() if collector is None else []
 
@@ -324,26 +337,31 @@ def check_county_share(tidy: pd.DataFrame, *, file: str, collector: _Collector |
     """A municipality's share of the county's sum against its share in the other years."""
     c = collector or _Collector(tidy, file)
     valued = _valued(_bare(tidy))
-    valued = valued.loc[valued["variabel"].isin(COUNT_VARIABLES) & valued["verdi"].map(
-        lambda v: math.isfinite(float(v)))]
+    verdi = valued["verdi"].to_numpy(dtype="float64", na_value=np.nan)
+    valued = valued.loc[valued["variabel"].isin(COUNT_VARIABLES).to_numpy() & np.isfinite(verdi)]
     for variable, g in valued.groupby("variabel", sort=True):
-        wide = g.pivot_table(index="kommunenummer", columns="aar", values="verdi", aggfunc="first").astype(float)
+        # The first value of each municipality and year (as pivot_table's "first"), municipalities and years sorted.
+        wide = (g.drop_duplicates(["kommunenummer", "aar"], keep="first")
+                .pivot(index="kommunenummer", columns="aar", values="verdi").astype(float))
         if len(wide.index) < 3 or len(wide.columns) < 2:
             continue
         share = wide / wide.sum(axis=0)
-        for year in share.columns:
-            others = share.drop(columns=year)
-            for code, value in share[year].dropna().items():
-                largest = others.loc[code].dropna()
-                if largest.empty:
-                    continue
-                top = float(largest.max())
-                excess = float(wide.loc[code, year]) - top * float(wide[year].sum())
-                if value - top > COUNTY_JUMP and value > COUNTY_FACTOR * top and excess > COUNTY_SLACK:
-                    c.add(code, year, variable, float(wide.loc[code, year]),
-                          f"en andel av fylkets sum på linje med de andre årene (høyst "
-                          f"{format_decimal(top * 100, 0)} % før); med {_number(wide.loc[code, year])} blir kommunens "
-                          f"andel {format_decimal(value * 100, 0)} % av fylkets {_number(wide[year].sum())}")
+        shares, counts = share.to_numpy(dtype="float64"), wide.to_numpy(dtype="float64")
+        for j, year in enumerate(share.columns):
+            # The municipality's largest share in the other years (NaN when it has none); a jump is rare, so the
+            # test runs on whole columns and only the rows that jumped are looked at one by one.
+            top = np.fmax.reduce(np.delete(shares, j, axis=1), axis=1)
+            value = shares[:, j]
+            total = float(wide[year].sum())
+            with np.errstate(invalid="ignore"):
+                jumped = (~np.isnan(value) & ~np.isnan(top) & (value - top > COUNTY_JUMP)
+                          & (value > COUNTY_FACTOR * top) & (counts[:, j] - top * total > COUNTY_SLACK))
+            for i in np.flatnonzero(jumped):
+                code, count = share.index[i], float(counts[i, j])
+                c.add(code, year, variable, count,
+                      f"en andel av fylkets sum på linje med de andre årene (høyst "
+                      f"{format_decimal(float(top[i]) * 100, 0)} % før); med {_number(count)} blir kommunens "
+                      f"andel {format_decimal(float(value[i]) * 100, 0)} % av fylkets {_number(total)}")
     return c.deviations() if collector is None else []
 
 

@@ -82,8 +82,11 @@ class Register:
             s: frozenset(g["kommunenummer"]) for s, g in self._m.groupby("struktur", sort=True)
         }
         self._pairs_cache: dict[tuple[int, int], pd.DataFrame] = {}
+        self._step_cache: dict[tuple[int, int], pd.DataFrame] = {}
+        self._fits_cache: dict[tuple[str, str], bool] = {}
         self._index_cache: dict[int, _NameIndex] = {}
         self._county_cache: dict[int, dict[str, list[str]]] = {}
+        self._municipalities_cache: dict[tuple[int, str | int | None], pd.DataFrame] = {}
 
     # --- loading ---------------------------------------------------------------------------------------------
 
@@ -232,6 +235,13 @@ class Register:
 
     def municipalities(self, year: int, county: str | int | None = None) -> pd.DataFrame:
         """The municipalities of ``year``'s structure (optionally one county), with names valid in ``year``."""
+        # Asked for some twenty times per run with the same few arguments; each caller gets its own copy.
+        key = (year, county)
+        if key not in self._municipalities_cache:
+            self._municipalities_cache[key] = self._municipalities(year, county)
+        return self._municipalities_cache[key].copy()
+
+    def _municipalities(self, year: int, county: str | int | None) -> pd.DataFrame:
         s = self.structure_year(year)
         m = self._m[self._m["struktur"] == s]
         names = self._official[(self._official["struktur"] == s) & (self._official["fra_aar"] <= int(year))]
@@ -383,7 +393,14 @@ class Register:
 
         A code the register does not know, or an empty name, fits: those are reported by the code checks.
         """
-        known = self._code_names().get(str(code))
+        # Every row of every file asks again for the same few hundred pairs.
+        key = (str(code), name if isinstance(name, str) else str(name))
+        if key not in self._fits_cache:
+            self._fits_cache[key] = self._name_fits_code(*key)
+        return self._fits_cache[key]
+
+    def _name_fits_code(self, code: str, name: str) -> bool:
+        known = self._code_names().get(code)
         base = _split_qualifier(str(name).strip())[0]
         if not known or not normalise_name(base):
             return True
@@ -464,7 +481,12 @@ class Register:
     # --- translation -----------------------------------------------------------------------------------------
 
     def _step_pairs(self, a: int, b: int) -> pd.DataFrame:
-        """Code pairs from structure ``a`` to the next structure ``b``, from the KLASS change table."""
+        """Code pairs from structure ``a`` to the next structure ``b``, from the KLASS change table (built once)."""
+        if (a, b) not in self._step_cache:
+            self._step_cache[(a, b)] = self._build_step_pairs(a, b)
+        return self._step_cache[(a, b)]
+
+    def _build_step_pairs(self, a: int, b: int) -> pd.DataFrame:
         codes_a, codes_b = self._codes[a], self._codes[b]
         ch = self._changes
         if ch is not None and not ch.empty and int(ch["aar"].max()) >= b:

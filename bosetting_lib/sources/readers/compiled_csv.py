@@ -43,9 +43,12 @@ def read_compiled_indicator(
         raise InputError(problems)
     known = set(register.municipalities(structure_year)["kommunenummer"])
     names = register.municipalities(structure_year).set_index("kommunenummer")["kommune"]
+    if names.index.is_unique:
+        names = names.to_dict()  # a dict lookup per value instead of a Series lookup
     parts = []
     cells = []  # where each value stood, for the plausibility checks
-    for index, row in frame.iterrows():
+    # Plain dicts per row (every cell is text: dtype=str, keep_default_na=False); iterrows made a Series per row.
+    for index, row in enumerate(frame.to_dict("records")):
         line = index + 2  # header is row 1
         code = row["kommunenummer"].strip()
         if code not in known:
