@@ -286,59 +286,75 @@ def _used_sources(params: Params, sources: pd.DataFrame) -> pd.DataFrame:
     return sources.loc[sources["fil"].map(lambda f: any(f == u or f.startswith(u + "/") for u in used))]
 
 
-def export_outputs(
-    params: Params,
-    out_dir: Path,
-    processed_dir: Path,
-    manifest: dict,
-    data_paths: DataPaths,
-    *,
-    final_out: Path | None = None,
-    final_processed: Path | None = None,
-    notebook_dir: Path | None = None,
-) -> None:
-    """Write anbefaling.html, anbefaling.csv, anbefaling.xlsx, manifest.json and the notebooks as HTML into ``out_dir``.
+REPORT_NOTEBOOK = "04_rapport.ipynb"
+
+
+class RunExport:
+    """The run's outputs, written in parts so the pipeline can write what is ready while a later notebook runs:
+    an executed notebook made portable with its analysts' HTML (:meth:`notebook`), the tables for IMDi
+    (:meth:`tables`, once the last step that writes processed tables is done) and the report with the manifest
+    (:meth:`report`, after the report notebook). Each part writes its own files; the result is the same whatever
+    the order.
 
     ``out_dir`` and ``processed_dir`` may be staging folders; ``final_out`` and ``final_processed`` are where they
     end up (by default ``<out>/<year>`` next to the staging folder and ``data/processed/<year>``). The executed
     notebooks show those, relative to the project or to the option that named them, never an absolute path.
     """
-    staging = out_dir.parent
-    out_root = staging.parent if staging.name.startswith(".kjoring") else staging
-    executed = sorted((out_dir / "notebooks").glob("*.ipynb"))
-    if notebook_dir is None and executed:
-        source = nbformat.read(executed[0], as_version=4).metadata.get("papermill", {}).get("input_path")
-        notebook_dir = Path(source).parent if source else None
-    replacements = portable_replacements(
-        data_dir=data_paths.data_dir, staged_out=out_dir, staged_processed=processed_dir,
-        final_out=final_out or out_root / str(params.aar), final_processed=final_processed or data_paths.processed(params.aar),
-        out_root=out_root, notebook_dir=notebook_dir, params_file=params.source,
-    )
-    # The notebooks as written stay in memory for their HTML below: each is read once.
-    portable = {notebook.name: make_notebook_portable(notebook, replacements) for notebook in executed}
 
-    table = table_for_imdi(params, processed_dir)
-    table.to_csv(out_dir / "anbefaling.csv", index=False, lineterminator="\n")
-    headers = {"kommunenummer": "Kommunenummer", "kommune": "Kommune", "fylkesnummer": "Fylkesnummer", "fylke": "Fylke",
-               "folketall": f"Folketall 1.1.{params.aar - 1}", "modell": "Modellens tall", "justering": "Fylkets justering",
-               "anbefaling": f"Anbefaling {params.aar}", "herav_em": "Herav enslige mindreårige",
-               "endring_fra_anmodning": f"Endring fra anmodet {params.aar - 1}", "status": "Status", "begrunnelse": "Hvorfor (personer)",
-               "justering_begrunnelse": "Begrunnelse for justering", "unntak_forslag": "Foreslått unntak (ikke brukt)",
-               "unntak_forslag_begrunnelse": "Hvorfor unntak foreslås"}
-    headers.update({c: c.replace("_", " ").capitalize() for c in table.columns if c not in headers})
-    sources = read_manifest(data_paths)
-    used = _used_sources(params, sources)
-    write_recommendation_workbook(out_dir / "anbefaling.xlsx", params, table,
-                                  {c: headers[c] for c in table.columns}, method_rows(params, processed_dir, used), sources,
-                                  extra_sheets=workbook_sheets(params, processed_dir, data_paths))
-    title = f"Anbefaling om bosetting av flyktninger {params.aar} – {params.fylke or 'fylke ' + params.fylkesnummer}"
-    report = "04_rapport.ipynb"
-    html = notebook_to_report_html(out_dir / "notebooks" / report, title, nb=portable.get(report))
-    (out_dir / "anbefaling.html").write_text(html, encoding="utf-8")
-    exporter = analysis_exporter()
-    for notebook in sorted((out_dir / "notebooks").glob("*.ipynb")):
-        analysis = notebook_to_analysis_html(notebook, f"{notebook.stem} – {title}", nb=portable.get(notebook.name),
-                                             exporter=exporter)
-        notebook.with_suffix(".html").write_text(analysis, encoding="utf-8")
-    write_json(manifest, out_dir / "manifest.json")
+    def __init__(self, params: Params, out_dir: Path, processed_dir: Path, data_paths: DataPaths, *,
+                 final_out: Path | None = None, final_processed: Path | None = None,
+                 notebook_dir: Path | None = None) -> None:
+        self.params = params
+        self.out_dir = out_dir
+        self.processed_dir = processed_dir
+        self.data_paths = data_paths
+        staging = out_dir.parent
+        out_root = staging.parent if staging.name.startswith(".kjoring") else staging
+        if notebook_dir is None:
+            executed = sorted((out_dir / "notebooks").glob("*.ipynb"))
+            source = nbformat.read(executed[0], as_version=4).metadata.get("papermill", {}).get("input_path") \
+                if executed else None
+            notebook_dir = Path(source).parent if source else None
+        self.replacements = portable_replacements(
+            data_dir=data_paths.data_dir, staged_out=out_dir, staged_processed=processed_dir,
+            final_out=final_out or out_root / str(params.aar),
+            final_processed=final_processed or data_paths.processed(params.aar),
+            out_root=out_root, notebook_dir=notebook_dir, params_file=params.source,
+        )
+        self.title = (f"Anbefaling om bosetting av flyktninger {params.aar} – "
+                      f"{params.fylke or 'fylke ' + params.fylkesnummer}")
+        self.analysis = analysis_exporter()  # its templates compile once for every notebook
+        self.portable: dict[str, nbformat.NotebookNode] = {}
 
+    def notebook(self, executed: Path) -> None:
+        """Make an executed notebook portable and write its analysts' HTML beside it."""
+        nb = make_notebook_portable(executed, self.replacements)
+        self.portable[executed.name] = nb
+        html = notebook_to_analysis_html(executed, f"{executed.stem} – {self.title}", nb=nb, exporter=self.analysis)
+        executed.with_suffix(".html").write_text(html, encoding="utf-8")
+
+    def tables(self) -> None:
+        """anbefaling.csv and anbefaling.xlsx, from the processed tables."""
+        params, out_dir, processed_dir = self.params, self.out_dir, self.processed_dir
+        table = table_for_imdi(params, processed_dir)
+        table.to_csv(out_dir / "anbefaling.csv", index=False, lineterminator="\n")
+        headers = {"kommunenummer": "Kommunenummer", "kommune": "Kommune", "fylkesnummer": "Fylkesnummer",
+                   "fylke": "Fylke", "folketall": f"Folketall 1.1.{params.aar - 1}", "modell": "Modellens tall",
+                   "justering": "Fylkets justering", "anbefaling": f"Anbefaling {params.aar}",
+                   "herav_em": "Herav enslige mindreårige", "endring_fra_anmodning": f"Endring fra anmodet {params.aar - 1}",
+                   "status": "Status", "begrunnelse": "Hvorfor (personer)",
+                   "justering_begrunnelse": "Begrunnelse for justering", "unntak_forslag": "Foreslått unntak (ikke brukt)",
+                   "unntak_forslag_begrunnelse": "Hvorfor unntak foreslås"}
+        headers.update({c: c.replace("_", " ").capitalize() for c in table.columns if c not in headers})
+        sources = read_manifest(self.data_paths)
+        used = _used_sources(params, sources)
+        write_recommendation_workbook(out_dir / "anbefaling.xlsx", params, table,
+                                      {c: headers[c] for c in table.columns}, method_rows(params, processed_dir, used),
+                                      sources, extra_sheets=workbook_sheets(params, processed_dir, self.data_paths))
+
+    def report(self, manifest: dict) -> None:
+        """anbefaling.html from the report notebook (already made portable by :meth:`notebook`) and manifest.json."""
+        executed = self.out_dir / "notebooks" / REPORT_NOTEBOOK
+        html = notebook_to_report_html(executed, self.title, nb=self.portable.get(REPORT_NOTEBOOK))
+        (self.out_dir / "anbefaling.html").write_text(html, encoding="utf-8")
+        write_json(manifest, self.out_dir / "manifest.json")

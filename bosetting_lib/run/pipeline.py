@@ -10,6 +10,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from bosetting_lib.sources.register import Register, UnknownCountyError
 from bosetting_lib.sources.freshness import write_warnings
 from bosetting_lib.sources.provenance import build_manifest
 from bosetting_lib.steps.ingest import write_ingest
-from bosetting_lib.steps.tables import write_json
+from bosetting_lib.steps.tables import TABLES, write_json
 
 NOTEBOOKS = ("01_innlesing.ipynb", "02_indikatorer.ipynb", "03_fordeling.ipynb", "04_rapport.ipynb")
 EXECUTION_TIMEOUT_SECONDS = 600
@@ -34,6 +35,8 @@ EXECUTION_TIMEOUT_SECONDS = 600
 # and no random widget ids in the executed notebook).
 NOTEBOOK_PARAMETERS = {NOTEBOOKS[0]: {"innlest": True}, NOTEBOOKS[2]: {"interaktiv": False}}
 KERNELS_AHEAD = 1  # kernels starting while a notebook runs; more only compete for the cores (see BENCHMARKS.md)
+# The last step that writes a processed table: after it, the tables for IMDi can be written (steps/tables.py).
+LAST_TABLE_STEP = max(table.step for table in TABLES.values())
 # The kernel warns that it talks over TCP on localhost, and logs its sockets closing when a run is interrupted; both
 # harmless noise for the analyst (a failing cell is reported from the notebook).
 KERNEL_ARGUMENTS = ["--log-level=CRITICAL"]
@@ -302,10 +305,7 @@ def _run_notebooks(year, params, params_text, inputs, warnings, data_paths, out_
                    county, signals: _Signals, kernels) -> RunResult:
     """Execute the notebooks in a staging folder, export the report and publish it (inputs already checked)."""
     # Imported only now: a run stopped by invalid input should answer quickly.
-    import papermill as pm  # deferred: papermill and nbconvert take a second to import
-    from papermill.exceptions import PapermillExecutionError  # deferred: as above
-
-    from bosetting_lib.outputs.export import export_outputs  # deferred: imports nbconvert
+    from bosetting_lib.outputs.export import RunExport  # deferred: imports nbconvert, which takes a second
 
     final_out = out_root / str(year) / (county or "")
     final_processed = data_paths.processed(year) / (county or "")
@@ -344,35 +344,60 @@ def _run_notebooks(year, params, params_text, inputs, warnings, data_paths, out_
             "data_dir": str(data_paths.data_dir),
             "processed_dir": str(staged_processed),
         }
-        for number, name in enumerate(NOTEBOOKS, start=1):
-            progress(f"[{number}/{len(NOTEBOOKS)}] Kjører {name} …")
-            executed = staged_out / "notebooks" / name
-            try:
-                pm.execute_notebook(
-                    str(notebook_dir / name),
-                    str(executed),
-                    parameters=parameters | NOTEBOOK_PARAMETERS.get(name, {}),
-                    kernel_name=KERNEL_NAME,
-                    cwd=str(notebook_dir),
-                    execution_timeout=timeout,
-                    progress_bar=False,
-                    log_output=False,
-                    # Started ahead, its imports done (run/kernels.py); papermill leaves it running, released below.
-                    km=kernels.take(number - 1),
-                )
-                kernels.release(number - 1)
-            except PapermillExecutionError as exc:
-                failed_dir = final_out / "failed"
-                failed_dir.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(executed, failed_dir / name)
-                raise NotebookFailed(
-                    f"Notatboken {name} feilet i {_failed_cell(executed)}: {exc.ename}: {exc.evalue}\n"
-                    f"Den kjørte notatboken er lagret i {failed_dir / name}. Forrige vellykkede rapport er ikke endret."
-                ) from exc
-        progress("Lager rapport, tabeller og manifest …")
-        export_outputs(params, staged_out, staged_processed, manifest, data_paths, final_out=final_out,
-                       final_processed=final_processed, notebook_dir=notebook_dir)
+        export = RunExport(params, staged_out, staged_processed, data_paths, final_out=final_out,
+                           final_processed=final_processed, notebook_dir=notebook_dir)
+        # What is ready is exported in a thread while the next notebook runs in its kernel: an executed notebook's
+        # analysts' HTML, and the tables for IMDi once the last step that writes processed tables is done.
+        background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="eksport")
+        exported: list[Future] = []
+        try:
+            for number, name in enumerate(NOTEBOOKS, start=1):
+                executed = _execute(number, name, notebook_dir, staged_out, parameters, timeout, kernels, final_out,
+                                    progress)
+                exported.append(background.submit(export.notebook, executed))
+                if name.startswith(LAST_TABLE_STEP + "_"):
+                    exported.append(background.submit(export.tables))
+            progress("Lager rapport, tabeller og manifest …")
+            for done in exported:
+                done.result()  # an error in the thread is raised here
+        finally:
+            background.shutdown(wait=True, cancel_futures=True)
+        export.report(manifest)
         publish([(staged_processed, final_processed), (staged_out, final_out)], signals)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return RunResult(final_out, final_processed, final_out / "anbefaling.html", final_out / "anbefaling.csv")
+
+
+def _execute(number: int, name: str, notebook_dir: Path, staged_out: Path, parameters: dict, timeout: int,
+             kernels: KernelsAhead, final_out: Path, progress: Callable[[str], None]) -> Path:
+    """Execute one notebook with papermill in the kernel started for it; a failing cell stops the run, named."""
+    # A run stopped by invalid input never gets here, so it answers without importing papermill (most of a second).
+    import papermill as pm  # deferred: see above
+    from papermill.exceptions import PapermillExecutionError  # deferred: see above
+
+    progress(f"[{number}/{len(NOTEBOOKS)}] Kjører {name} …")
+    executed = staged_out / "notebooks" / name
+    try:
+        pm.execute_notebook(
+            str(notebook_dir / name),
+            str(executed),
+            parameters=parameters | NOTEBOOK_PARAMETERS.get(name, {}),
+            kernel_name=KERNEL_NAME,
+            cwd=str(notebook_dir),
+            execution_timeout=timeout,
+            progress_bar=False,
+            log_output=False,
+            # Started ahead, its imports done (run/kernels.py); papermill leaves it running, released below.
+            km=kernels.take(number - 1),
+        )
+        kernels.release(number - 1)
+    except PapermillExecutionError as exc:
+        failed_dir = final_out / "failed"
+        failed_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(executed, failed_dir / name)
+        raise NotebookFailed(
+            f"Notatboken {name} feilet i {_failed_cell(executed)}: {exc.ename}: {exc.evalue}\n"
+            f"Den kjørte notatboken er lagret i {failed_dir / name}. Forrige vellykkede rapport er ikke endret."
+        ) from exc
+    return executed
