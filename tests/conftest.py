@@ -79,6 +79,7 @@ def bundled_run(run_on_copy, tmp_path_factory):
 SHARED_RUNS = {"bundled_run", "national_run"}
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
     """With ``pytest -n auto --dist loadgroup`` (``make test``) every test that needs one of the shared runs goes to
     the same worker, so each run is made once per suite instead of once per worker; the other tests are spread over
