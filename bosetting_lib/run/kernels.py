@@ -19,13 +19,14 @@ Two things here make a run faster without changing what a notebook does:
 from __future__ import annotations
 
 import ast
+import asyncio
 import contextlib
 from collections.abc import Sequence
 from pathlib import Path
 
 import nbformat
 from jupyter_client.manager import AsyncKernelManager
-from jupyter_core.utils import run_sync
+from jupyter_core.utils import ensure_event_loop, run_sync
 
 KERNEL_NAME = "python3"
 # As nbclient starts an IPython kernel: history in memory, never in the user's ~/.ipython database.
@@ -114,14 +115,19 @@ class KernelsAhead:
         self._start_up_to(self.ahead)
         return self
 
-    def __exit__(self, *exc_info) -> None:  # noqa: ANN002 - context manager protocol
-        # Tidying up must not hide why the run stopped: a kernel that cannot be stopped is left to the OS.
-        with contextlib.suppress(Exception):
-            for kernel in self.started.values():
-                _quietly(kernel.shutdown_kernel, now=True)
-                _close_clients(kernel)
-            self.started.clear()
+    def __exit__(self, exc_type, *exc_info) -> None:  # noqa: ANN001, ANN002 - context manager protocol
+        if exc_type is None:
             self._finish_closing()
+            return
+        # The run stopped (a failing notebook, Ctrl+C, SIGTERM). Tidying up must not hide why: what cannot be
+        # stopped is left to the OS.
+        with contextlib.suppress(Exception):
+            _cancel_interrupted_notebook()
+        for kernel in [*self.started.values(), *self.closing]:
+            with contextlib.suppress(Exception):
+                _kill_now(kernel)
+        self.started.clear()
+        self.closing.clear()
 
     def _start(self, index: int) -> None:
         kernel = WarmKernel(kernel_name=KERNEL_NAME)
@@ -155,6 +161,38 @@ class KernelsAhead:
             kernel = self.closing.pop()
             _quietly(kernel.finish_shutdown, waittime=SHUTDOWN_WAIT_SECONDS)
             _quietly(kernel.cleanup_resources)
+
+
+def _cancel_interrupted_notebook() -> None:
+    """A signal raised in the middle of a notebook leaves nbclient's tasks suspended on this thread's event loop; the
+    next time the loop runs (nbclient's own clean-up at exit) they would find their kernel stopped and print
+    "Task exception was never retrieved … DeadKernelError". Cancel them so their clean-up runs now. Only when no loop
+    is running in this thread: then the loop is the one jupyter_core keeps for papermill, and its tasks are ours."""
+    try:
+        asyncio.get_running_loop()
+        return
+    except RuntimeError:
+        pass
+    loop = ensure_event_loop()
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+
+
+def _kill_now(kernel: WarmKernel) -> None:
+    """Stop a kernel's process and remove its connection file, synchronously (no event loop)."""
+    for kc in kernel.opened_clients:
+        with contextlib.suppress(Exception):
+            kc.stop_channels()
+    kernel.opened_clients.clear()
+    process = getattr(kernel.provisioner, "process", None)
+    if process is not None and process.poll() is None:
+        process.kill()
+        process.wait(timeout=SHUTDOWN_WAIT_SECONDS)
+    kernel.cleanup_connection_file()
+    kernel.cleanup_ipc_files()
 
 
 def _close_clients(kernel: WarmKernel) -> None:
