@@ -24,7 +24,7 @@ report: $(STAMP) ## Kjør analysen for YEAR (standard: året i bosetting_lib/con
 	$(PY) -m bosetting_lib kjor $(AAR)
 
 test: $(STAMP) ## Kjør alle testene (fordelt på maskinens kjerner)
-	$(PY) -m pytest -n auto --dist loadgroup
+	$(PY) -m pytest -n auto
 
 validate: $(STAMP) ## Kontroller alle inndata for YEAR uten å kjøre analysen
 	$(PY) -m bosetting_lib valider $(AAR)

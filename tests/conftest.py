@@ -76,19 +76,6 @@ def bundled_run(run_on_copy, tmp_path_factory):
     return run_on_copy(tmp_path_factory.mktemp("bundled"))
 
 
-SHARED_RUNS = {"bundled_run", "national_run"}
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items):
-    """With ``pytest -n auto --dist loadgroup`` (``make test``) every test that needs one of the shared runs goes to
-    the same worker, so each run is made once per suite instead of once per worker; the other tests are spread over
-    the other workers meanwhile. Without xdist the mark does nothing."""
-    for item in items:
-        if SHARED_RUNS & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.xdist_group("delte_kjoringer"))
-
-
 # Three small counties through the national runner: Oslo (one municipality), Telemark (17, its own parameter file
 # adds two criteria) and Finnmark (18, renumbered in 2024). Shared by the national, workbook and accessibility tests.
 NATIONAL_COUNTIES = ["03", "40", "56"]

@@ -94,7 +94,7 @@ def warm_up_line(modules: Sequence[str]) -> str:
 
 
 class KernelsAhead:
-    """One kernel per notebook, started ``ahead`` notebooks before it runs (the first ``ahead`` at once).
+    """One kernel per notebook, started ``ahead`` notebooks before it runs (the first one at once).
 
     Use as a context manager: on leaving it, a kernel that was started but not used (the run failed or was
     interrupted) is stopped at once, and the used ones are shut down properly. At most ``ahead + 1`` kernels run at
@@ -112,7 +112,7 @@ class KernelsAhead:
         self.closing: list[WarmKernel] = []
 
     def __enter__(self) -> KernelsAhead:
-        self._start_up_to(self.ahead)
+        self._start_up_to(1)  # the first alone: it is needed first, and soonest when it has a core to itself
         return self
 
     def __exit__(self, exc_type, *exc_info) -> None:  # noqa: ANN001, ANN002 - context manager protocol
