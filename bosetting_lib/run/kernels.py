@@ -96,9 +96,9 @@ def warm_up_line(modules: Sequence[str]) -> str:
 class KernelsAhead:
     """One kernel per notebook, started ``ahead`` notebooks before it runs (the first one at once).
 
-    Use as a context manager: on leaving it, a kernel that was started but not used (the run failed or was
-    interrupted) is stopped at once, and the used ones are shut down properly. At most ``ahead + 1`` kernels run at
-    a time.
+    Use as a context manager. After a successful run the used kernels, already asked to shut down, are waited for;
+    after a failure or an interruption every kernel, used or waiting, is stopped at once. At most ``ahead + 1``
+    kernels run at a time.
     """
 
     def __init__(self, notebooks: Sequence[Path], cwd: Path, extra_arguments: Sequence[str] = (),
@@ -138,7 +138,7 @@ class KernelsAhead:
         self.next_unstarted = index + 1
 
     def take(self, index: int) -> WarmKernel:
-        """The kernel for notebook ``index``; starts the next notebook's kernel before returning."""
+        """The kernel for notebook ``index``; starts the next ``ahead`` notebooks' kernels before returning."""
         self._finish_closing()  # the previous notebook's kernel has had a whole start-up to exit
         self._start_up_to(index + self.ahead + 1)
         return self.started[index]
@@ -183,10 +183,8 @@ def _cancel_interrupted_notebook() -> None:
 
 def _kill_now(kernel: WarmKernel) -> None:
     """Stop a kernel's process and remove its connection file, synchronously (no event loop)."""
-    for kc in kernel.opened_clients:
-        with contextlib.suppress(Exception):
-            kc.stop_channels()
-    kernel.opened_clients.clear()
+    with contextlib.suppress(Exception):
+        _close_clients(kernel)
     process = getattr(kernel.provisioner, "process", None)
     if process is not None and process.poll() is None:
         process.kill()
