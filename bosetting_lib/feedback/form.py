@@ -633,12 +633,16 @@ def write_forms(
     return paths
 
 
-def label_rows(ws: Worksheet) -> dict[str, int]:
-    """Map each label text in column B of the form sheet to its row number (first occurrence)."""
+def label_rows(sheet: Worksheet | Mapping[tuple[int, int], object]) -> dict[str, int]:
+    """Map each label text in column B of the form sheet to its row number (first occurrence).
+
+    ``sheet`` is a worksheet, or its cells as a mapping of (row, column) to value (how returned forms are read).
+    """
+    cells = sheet if isinstance(sheet, Mapping) else {
+        (cell.row, 2): cell.value for (cell,) in sheet.iter_rows(min_col=2, max_col=2)}
     rows: dict[str, int] = {}
-    for (cell,) in ws.iter_rows(min_col=2, max_col=2):
-        if isinstance(cell.value, str):
-            rows.setdefault(cell.value.strip(), cell.row)
+    for r, value in sorted((r, v) for (r, c), v in cells.items() if c == 2 and isinstance(v, str)):
+        rows.setdefault(value.strip(), r)
     return rows
 
 

@@ -43,6 +43,7 @@ from bosetting_lib.feedback.form import (
     WISH_DECLINES,
     FORM_VERSION,
     form_id,
+    label_rows,
 )
 
 # The answers table: one row per answer read, in reading order. Capacities stay text here; they are parsed
@@ -335,14 +336,6 @@ def is_feedback_form(path: Path) -> bool:
     return book is not None and book.is_form()
 
 
-def _label_rows(cells: Mapping[tuple[int, int], object]) -> dict[str, int]:
-    """:func:`~bosetting_lib.feedback.form.label_rows` on a sheet's cell mapping: label text in column B → row."""
-    rows: dict[str, int] = {}
-    for r, value in sorted((r, v) for (r, c), v in cells.items() if c == 2 and isinstance(v, str)):
-        rows.setdefault(value.strip(), r)
-    return rows
-
-
 # The name `bosetting skjema` gives a form (feedback_form.form_file_name), also after "Kopi av …" or "… (2)".
 _FORM_FILE_NAME = re.compile(r"tilbakemelding_(?P<year>\d{4})_(?P<code>\d{4})(?![0-9])")
 
@@ -421,7 +414,7 @@ def _read_form(path: Path, year: int, lookup: MunicipalityLookup,
     def value_at(ref: str) -> object:
         return values.get(coordinate_to_tuple(ref))
 
-    rows = _label_rows(values)
+    rows = label_rows(values)
 
     # The form-ID cell says which year the form was made for; a form from another year is rejected whole.
     if LABEL_FORM_ID not in rows:

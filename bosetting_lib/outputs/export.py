@@ -286,9 +286,6 @@ def _used_sources(params: Params, sources: pd.DataFrame) -> pd.DataFrame:
     return sources.loc[sources["fil"].map(lambda f: any(f == u or f.startswith(u + "/") for u in used))]
 
 
-REPORT_NOTEBOOK = "04_rapport.ipynb"
-
-
 class RunExport:
     """The run's outputs, written in parts so the pipeline can write what is ready while a later notebook runs:
     an executed notebook made portable with its analysts' HTML (:meth:`notebook`), the tables for IMDi
@@ -352,9 +349,9 @@ class RunExport:
                                       {c: headers[c] for c in table.columns}, method_rows(params, processed_dir, used),
                                       sources, extra_sheets=workbook_sheets(params, processed_dir, self.data_paths))
 
-    def report(self, manifest: dict) -> None:
-        """anbefaling.html from the report notebook (already made portable by :meth:`notebook`) and manifest.json."""
-        executed = self.out_dir / "notebooks" / REPORT_NOTEBOOK
-        html = notebook_to_report_html(executed, self.title, nb=self.portable.get(REPORT_NOTEBOOK))
+    def report(self, executed: Path, manifest: dict) -> None:
+        """anbefaling.html from the executed report notebook (already made portable by :meth:`notebook`) and
+        manifest.json."""
+        html = notebook_to_report_html(executed, self.title, nb=self.portable.get(executed.name))
         (self.out_dir / "anbefaling.html").write_text(html, encoding="utf-8")
         write_json(manifest, self.out_dir / "manifest.json")

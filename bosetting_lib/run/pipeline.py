@@ -362,7 +362,7 @@ def _run_notebooks(year, params, params_text, inputs, warnings, data_paths, out_
                 done.result()  # an error in the thread is raised here
         finally:
             background.shutdown(wait=True, cancel_futures=True)
-        export.report(manifest)
+        export.report(executed, manifest)  # the last notebook is the report
         publish([(staged_processed, final_processed), (staged_out, final_out)], signals)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
