@@ -98,7 +98,7 @@ class KernelsAhead:
 
     Use as a context manager. After a successful run the used kernels, already asked to shut down, are waited for;
     after a failure or an interruption every kernel, used or waiting, is stopped at once. At most ``ahead + 1``
-    kernels run at a time.
+    kernels run a notebook or wait for one at a time; those done exit on their own and are reaped as they go.
     """
 
     def __init__(self, notebooks: Sequence[Path], cwd: Path, extra_arguments: Sequence[str] = (),
@@ -139,7 +139,9 @@ class KernelsAhead:
 
     def take(self, index: int) -> WarmKernel:
         """The kernel for notebook ``index``; starts the next ``ahead`` notebooks' kernels before returning."""
-        self._finish_closing()  # the previous notebook's kernel has had a whole start-up to exit
+        # Kernels asked to stop are waited for only once they have exited (or at the end of the run): waiting for the
+        # notebook just done to exit would hold the next one up by a poll interval or two.
+        self._finish_closing(only_exited=True)
         self._start_up_to(index + self.ahead + 1)
         return self.started[index]
 
@@ -156,11 +158,18 @@ class KernelsAhead:
         _quietly(kernel.request_shutdown)
         self.closing.append(kernel)
 
-    def _finish_closing(self) -> None:
-        while self.closing:
-            kernel = self.closing.pop()
+    def _finish_closing(self, only_exited: bool = False) -> None:
+        for kernel in list(self.closing):
+            if only_exited and _running(kernel):
+                continue
+            self.closing.remove(kernel)
             _quietly(kernel.finish_shutdown, waittime=SHUTDOWN_WAIT_SECONDS)
             _quietly(kernel.cleanup_resources)
+
+
+def _running(kernel: WarmKernel) -> bool:
+    process = getattr(kernel.provisioner, "process", None)
+    return process is not None and process.poll() is None
 
 
 def _cancel_interrupted_notebook() -> None:
@@ -185,10 +194,9 @@ def _kill_now(kernel: WarmKernel) -> None:
     """Stop a kernel's process and remove its connection file, synchronously (no event loop)."""
     with contextlib.suppress(Exception):
         _close_clients(kernel)
-    process = getattr(kernel.provisioner, "process", None)
-    if process is not None and process.poll() is None:
-        process.kill()
-        process.wait(timeout=SHUTDOWN_WAIT_SECONDS)
+    if _running(kernel):
+        kernel.provisioner.process.kill()
+        kernel.provisioner.process.wait(timeout=SHUTDOWN_WAIT_SECONDS)
     kernel.cleanup_connection_file()
     kernel.cleanup_ipc_files()
 

@@ -388,6 +388,9 @@ def _execute(number: int, name: str, notebook_dir: Path, staged_out: Path, param
             execution_timeout=timeout,
             progress_bar=False,
             log_output=False,
+            # Written once when done (or when a cell fails), not twice per cell: nobody reads the staged copy
+            # while it runs, and each write serialises and validates the whole notebook on the run's critical path.
+            request_save_on_cell_execute=False,
             # Started ahead, its imports done (run/kernels.py); papermill leaves it running, released below.
             km=kernels.take(number - 1),
         )
