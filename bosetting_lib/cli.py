@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import re
 import sys
 from pathlib import Path
 
@@ -44,8 +45,6 @@ class NorwegianArgumentParser(argparse.ArgumentParser):
                         (r"argument (\S+): expected one argument", r"valget \1 trenger en verdi"),
                         (r"argument (\S+): not allowed with argument (\S+)", r"valget \1 kan ikke brukes sammen med \2"),
                         (r"\(choose from ", "(velg blant ")]
-        import re
-
         for pattern, replacement in translations:
             message = re.sub(pattern, replacement, message)
         self.print_usage(sys.stderr)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from copy import copy
 import math
 import re
 import unicodedata
@@ -542,8 +543,6 @@ def build_workbook(code: str, name: str, *, partners: list[str], history: pd.Dat
 def _print_setup(wb: Workbook) -> None:
     """A4 portrait, one page wide, the form's columns only, title rows repeated; and a named font everywhere, so
     LibreOffice does not fall back to a serif font. Municipalities print the form for political handling."""
-    from copy import copy
-
     for ws in wb.worksheets:
         for row in ws.iter_rows():
             for cell in row:

@@ -12,6 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.collections import PolyCollection  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from bosetting_lib.formatting import format_decimal, format_int
 
@@ -58,8 +59,6 @@ def figure_html(fig: plt.Figure, *, alt: str, caption: str, figure_id: str) -> s
 
 def norwegian_axis(axis, *, whole: bool = True) -> None:
     """Tick labels written the Norwegian way (1 000, 2,5, −5); with ``whole`` only whole-number ticks (persons)."""
-    from matplotlib.ticker import FuncFormatter, MaxNLocator
-
     if whole:
         axis.set_major_locator(MaxNLocator(integer=True))
         axis.set_major_formatter(FuncFormatter(lambda v, _: format_int(v)))

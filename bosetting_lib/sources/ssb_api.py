@@ -18,6 +18,8 @@ the limits (800 000 cells per extract, 30 queries per minute per IP address) and
 from __future__ import annotations
 
 import json
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -200,9 +202,6 @@ Fetch = Callable[[str, float], bytes]
 
 def urllib_fetch(url: str, timeout: float = TIMEOUT_SECONDS) -> bytes:
     """GET ``url`` with the standard library; a failure becomes a NetworkError with a Norwegian message."""
-    import urllib.error
-    import urllib.request
-
     request = urllib.request.Request(url, headers={"Accept": "application/json", "User-Agent": "bosetting (hent)"})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as answer:

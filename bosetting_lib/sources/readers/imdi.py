@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import openpyxl
 import pandas as pd
+from bs4 import BeautifulSoup
 
 from bosetting_lib.errors import InputError, Problem
 from bosetting_lib.sources.readers.tidy import build_tidy, long_frame
@@ -411,8 +413,6 @@ def _html_tables(
 def _parse_page(data: bytes, file: str) -> tuple[frozenset[int], tuple[tuple[str, tuple[tuple[str, ...], ...]], ...],
                                                   tuple[Problem, ...]]:
     """(years named in title/h1, (heading, cell rows) per table, decoding problems) for a saved page; cached."""
-    from bs4 import BeautifulSoup
-
     declared = re.search(rb"<meta[^>]+charset=[\"']?([\w-]+)", data[:4096], re.IGNORECASE)
     decoded, problems = decode_bytes(data, file=file, declared=declared.group(1).decode() if declared else None)
     if decoded is None:
@@ -451,8 +451,6 @@ def _heading_county(heading: str, counties: pd.DataFrame, register: Register, ye
 
 def _xlsx_tables(path: Path, file: str, sheet: str | None) -> tuple[list[RawTable], list[Problem]]:
     """The table pasted into a workbook (first sheet unless named); rows above the header are skipped."""
-    import openpyxl
-
     try:
         # from the bytes, so a workbook saved with a .csv name (Excel's «Lagre som» on a Friday) is read as what it is
         wb = openpyxl.load_workbook(io.BytesIO(Path(path).read_bytes()), read_only=True, data_only=True)
