@@ -208,7 +208,7 @@ def test_known_indicator_list_matches_the_indicators():
     assert list(KNOWN_INDICATORS) == list(INDICATORS)
 
 
-# --- the county's name against the register (bosetting_lib/county_check.py) -----------------------------------
+# --- the county's name against the register (bosetting_lib/sources/county_check.py) -----------------------------------
 
 
 @pytest.fixture(scope="module")
