@@ -33,17 +33,24 @@ def keep_text_as_text(workbook: Workbook) -> int:
     return changed
 
 
-def save_workbook(workbook: Workbook, path: Path) -> None:
-    """Write the workbook so that the same content always gives the same bytes (and no text becomes a formula)."""
+def save_workbook(workbook: Workbook, path: Path, *, timestamp: dt.datetime = FIXED_TIME,
+                  author: str | None = "bosetting") -> Path:
+    """Write the workbook so that the same content always gives the same bytes (and no text becomes a formula).
+
+    The document's created and modified times are ``timestamp`` and every zip entry gets one fixed time. ``author``
+    is written as creator and last modifier; ``None`` leaves openpyxl's own (the feedback forms, whose bundled
+    examples must regenerate byte for byte). The file is written beside its target and then moved into place.
+    """
     keep_text_as_text(workbook)
-    workbook.properties.created = FIXED_TIME
-    workbook.properties.modified = FIXED_TIME
-    workbook.properties.creator = "bosetting"
-    workbook.properties.lastModifiedBy = "bosetting"
+    workbook.properties.created = timestamp
+    workbook.properties.modified = timestamp
+    if author is not None:
+        workbook.properties.creator = author
+        workbook.properties.lastModifiedBy = author
     buffer = io.BytesIO()
     workbook.save(buffer)
     # openpyxl sets "modified" to the clock while saving; put the fixed time back into docProps/core.xml.
-    workbook.properties.modified = FIXED_TIME
+    workbook.properties.modified = timestamp
     core = tostring(workbook.properties.to_tree())
     buffer.seek(0)
     out = io.BytesIO()
@@ -55,6 +62,8 @@ def save_workbook(workbook: Workbook, path: Path) -> None:
             fixed.external_attr = 0o600 << 16
             data = core if info.filename == "docProps/core.xml" else source.read(info.filename)
             target.writestr(fixed, data)
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_bytes(out.getvalue())
     tmp.replace(path)
+    return path

@@ -8,12 +8,10 @@ back by looking up the same question labels, so the two never drift apart.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from copy import copy
 import math
 import re
 import unicodedata
-import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +26,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bosetting_lib.errors import InputError, Problem
-from bosetting_lib.xlsx import keep_text_as_text
+from bosetting_lib.xlsx import save_workbook
 
 # Version 2 asks all of the county's letter (family reunification, housing, special needs) and prints on A4;
 # version 1 forms (the bundled example answers) are still read: the questions added later are simply absent.
@@ -569,34 +567,6 @@ def fixed_timestamp(year: int) -> dt.datetime:
     return dt.datetime(year - 1, 1, 1, 0, 0, 0)
 
 
-def save_workbook_deterministic(wb: Workbook, path: Path, timestamp: dt.datetime) -> Path:
-    """Save ``wb`` so the file's bytes depend only on its content (fixed document times and zip entry times).
-
-    Text cells are stored as text (see :func:`bosetting_lib.xlsx.keep_text_as_text`): a name or note starting
-    with "=" is shown as written, never run as a formula.
-    """
-    keep_text_as_text(wb)
-    wb.properties.created = timestamp
-    wb.properties.modified = timestamp
-    buffer = io.BytesIO()
-    wb.save(buffer)  # openpyxl stamps "modified" with the clock here; it is put back below
-    stamp = timestamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    out = io.BytesIO()
-    with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>" + stamp + rb"\g<2>", data)
-                data = re.sub(rb"(<dcterms:created[^>]*>)[^<]*(</dcterms:created>)", rb"\g<1>" + stamp + rb"\g<2>", data)
-            entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o600 << 16
-            dst.writestr(entry, data)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(out.getvalue())
-    return path
-
-
 def write_forms(
     municipalities: pd.DataFrame,
     history: pd.DataFrame,
@@ -628,7 +598,8 @@ def write_forms(
             code, name, partners=[n for n in names if n != name], history=history, year=year,
             county_name=county_name, deadline=deadline, contact=contact, note=note, version=version,
         )
-        paths.append(save_workbook_deterministic(wb, out_dir / form_file_name(year, code, name), fixed_timestamp(year)))
+        paths.append(save_workbook(wb, out_dir / form_file_name(year, code, name), timestamp=fixed_timestamp(year),
+                                   author=None))
     return paths
 
 
@@ -669,4 +640,4 @@ def fill_form(path: Path, answers: Mapping[str, object], *, year: int, out_path:
             raise KeyError(f"ukjent spørsmål: {key}")
         ws[cells[key]] = value
     target = Path(out_path) if out_path else Path(path)
-    return save_workbook_deterministic(wb, target, fixed_timestamp(year))
+    return save_workbook(wb, target, timestamp=fixed_timestamp(year), author=None)
