@@ -254,7 +254,8 @@ def test_snillfjord_split_with_weights_allocates_and_records_them(reg: Register)
     assert value(res.data, "5059") == 1678 + 3891 + 12394 + 250
     assert res.data["verdi"].sum() == sum(v for _, v in rows)
     split = res.report[res.report["relasjon"] == "1:n (deling)"].iloc[0]
-    assert "fordelingsnøkkel" in split["regel"] and "50,0 %" in split["regel"]
+    # Shares are written by formatting.format_percent: a non-breaking space before %.
+    assert "fordelingsnøkkel" in split["regel"] and "50,0\u00a0%" in split["regel"]
 
 
 def test_split_weights_are_validated(reg: Register) -> None:

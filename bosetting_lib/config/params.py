@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from bosetting_lib.errors import ParameterError, Problem
+from bosetting_lib.formatting import format_short
 from bosetting_lib.config.paths import PARAMS_DIR
 
 ROUNDING_METHODS = ("sainte-lague", "dhondt", "largest-remainder")
@@ -525,7 +526,7 @@ def load_params(path: Path | str | None = None, *, year: int | None = None, allo
 def _in_range(mapping: dict, key: str, low: float, high: float, prefix: str, file: str, problems: list[Problem]) -> None:
     value = mapping.get(key)
     if isinstance(value, (int, float)) and not isinstance(value, bool) and not low <= value <= high:
-        problems.append(Problem(file, expected=f"et tall fra {low:g} til {high:g}".replace(".", ","), found=str(value),
+        problems.append(Problem(file, expected=f"et tall fra {format_short(low)} til {format_short(high)}", found=str(value),
                                 column=prefix + key))
 
 

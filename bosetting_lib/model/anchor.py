@@ -41,7 +41,7 @@ from bosetting_lib.config.params import TILT_KINDS as TILT_KIND_NAMES
 from bosetting_lib.config.params import ZERO_RULES as ZERO_RULE_NAMES
 from bosetting_lib.model.allocation import apportion_detailed
 from bosetting_lib.errors import BosettingError
-from bosetting_lib.formatting import format_int
+from bosetting_lib.formatting import format_decimal, format_int
 
 ZERO_RULES = ("asked_zero", "asked_zero_or_declined", "none")
 TILT_KINDS = ("rank", "toward_population", "log_ratio")
@@ -346,7 +346,7 @@ def anchor_recommendation(
         if small_last[code]:
             reason[code] = f"Anmodet {latest}: {format_int(int(last_req[code]))}, under minstetallet {m}"
         else:
-            reason[code] = (f"Etter nøkkelen {unrounded[code]:.1f}".replace(".", ",") +
+            reason[code] = (f"Etter nøkkelen {format_decimal(unrounded[code], 1)}"
                             f", nærmere unntaket {amount} enn 0 eller minstetallet {m}")
         proposal[code] = amount
     if settings.apply_proposed_exceptions:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from bosetting_lib.errors import BosettingError, InputError, Problem
+from bosetting_lib.formatting import format_percent
 from bosetting_lib.config.paths import DataPaths
 from bosetting_lib.sources.names import _DASHES, _name_parts, _qualifier_matches, _split_qualifier, normalise_name
 from bosetting_lib.sources.cells import STATUS_PRIORITY, clean_header, decode_bytes, read_csv_text
@@ -755,7 +756,7 @@ class _Plan:
             src, targets = r["fra_kode"], self.targets_of[r["fra_kode"]]
             if src in self.weighted:
                 w = self.weights[self.weights["fra_kode"] == src]
-                shares = ", ".join(f"{t} {self.tnames[t]} " + f"{a * 100:.1f} %".replace(".", ",")
+                shares = ", ".join(f"{t} {self.tnames[t]} {format_percent(a)}"
                                    for t, a in zip(w["til_kode"], w["andel"]))
                 rule = f"fordelt etter oppgitt fordelingsnøkkel ({shares})"
             else:
