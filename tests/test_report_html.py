@@ -21,6 +21,7 @@ import browser
 from bs4 import BeautifulSoup
 
 from bosetting_lib.formatting import MINUS, NBSP
+from bosetting_lib.outputs.figures import series_style
 
 TOTAL = 1583
 MUNICIPALITIES = 38
@@ -95,6 +96,14 @@ def test_every_image_has_alt_text_inside_a_captioned_figure(report):
         caption = figure.find("figcaption")
         assert caption is not None and caption.get_text(strip=True), f"figure without caption: {figure.get('id')}"
         assert img["src"].startswith("data:image/png;base64,")
+
+
+def test_no_two_series_in_a_figure_share_colour_and_hatch():
+    """The contributions figure has one series per part of the model (eight in 2026, more with more criteria); two
+    that look alike would let a reader take one part for another."""
+    styles = [series_style(i) for i in range(64)]
+    assert len(set(styles)) == len(styles)
+    assert len({colour for colour, _ in styles[:8]}) == 8  # the first eight differ by colour as well
 
 
 def test_every_table_has_a_caption_and_scoped_header_cells(report):

@@ -21,9 +21,19 @@ PALETTE = {
     "blue": "#0072B2", "orange": "#E69F00", "green": "#009E73", "vermillion": "#D55E00",
     "sky": "#56B4E9", "purple": "#CC79A7", "yellow": "#F0E442", "black": "#000000",
 }
-SERIES_COLOURS = [PALETTE[c] for c in ("blue", "orange", "green", "vermillion", "sky", "purple", "yellow")]
+SERIES_COLOURS = [PALETTE[c] for c in ("blue", "orange", "green", "vermillion", "sky", "purple", "yellow", "black")]
 # Hatches so that no series is told apart by colour alone.
-SERIES_HATCHES = ["", "//", "..", "xx", "\\\\", "++", "oo"]
+SERIES_HATCHES = ["", "//", "..", "xx", "\\\\", "++", "oo", "--"]
+
+
+def series_style(index: int) -> tuple[str, str]:
+    """(colour, hatch) of the ``index``-th series in a figure; no two of the first 64 series look alike.
+
+    The first eight take one colour and one hatch each; after that the hatches shift by one per round of colours,
+    so a colour comes back only with another hatch.
+    """
+    colours, hatches = len(SERIES_COLOURS), len(SERIES_HATCHES)
+    return SERIES_COLOURS[index % colours], SERIES_HATCHES[(index + index // colours) % hatches]
 
 plt.rcParams.update({
     "font.family": "DejaVu Sans",

@@ -15,8 +15,8 @@ import pandas as pd
 from bosetting_lib.formatting import format_change, format_decimal, format_int, format_percent, norwegian_text
 from bosetting_lib.model.history import history_years
 from bosetting_lib.outputs import municipality_info
-from bosetting_lib.outputs.figures import (PALETTE, SERIES_COLOURS, SERIES_HATCHES, figure_html, horizontal_bars,
-                                          norwegian_axis, place_labels)
+from bosetting_lib.outputs.figures import (PALETTE, figure_html, horizontal_bars, norwegian_axis, place_labels,
+                                          series_style)
 from bosetting_lib.outputs.html import Column, Html, bullet_list, esc, heading, paragraph, short_label, table
 from bosetting_lib.outputs.method_text import method_text_nb
 from bosetting_lib.outputs.report_meta import report_meta
@@ -519,7 +519,7 @@ def figure_contributions(data: ReportData) -> Html:
     for i, part in enumerate(moving):
         values = c[part].to_numpy()
         pos, neg = np.where(values > 0, values, 0.0), np.where(values < 0, values, 0.0)
-        colour, hatch = SERIES_COLOURS[i % len(SERIES_COLOURS)], SERIES_HATCHES[i % len(SERIES_HATCHES)]
+        colour, hatch = series_style(i)
         horizontal_bars(ax, y, pos, right, color=colour, hatch=hatch, edgecolor="white", linewidth=0.5,
                         label=labels.get(part, part).capitalize())
         horizontal_bars(ax, y, neg, left, color=colour, hatch=hatch, edgecolor="white", linewidth=0.5)
