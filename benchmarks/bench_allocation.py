@@ -1,8 +1,9 @@
 """Benchmark of the rounding: one bounded apportionment, 10 000 sensitivity draws, and the textbook comparison.
 
 Run ``python benchmarks/bench_allocation.py``; :func:`run` returns the rows (name, value, unit, note) for
-BENCHMARKS.md.  Synthetic data only (seeded): 357 municipalities with lognormal populations and a five-criterion
-key, Norway-sized; nothing here is a real figure.
+BENCHMARKS.md.  Synthetic data only (seeded): 357 municipalities with lognormal weights (a five-part key), and
+requests and decisions for three years for the anchor model's sensitivity, Norway-sized; nothing here is a real
+figure.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from bosetting_lib.model.allocation import apportion
-from bosetting_lib.model.sensitivity import run_sensitivity
+from bosetting_lib.model.anchor import DEFAULT_SETTINGS, anchor_recommendation
+from bosetting_lib.model.sensitivity import anchor_sensitivity
 
 N_MUNICIPALITIES = 357
 TOTAL = 13_000  # the national request for 2026
@@ -36,6 +38,17 @@ def synthetic_shares(n: int = N_MUNICIPALITIES, seed: int = SEED) -> pd.DataFram
         cols[name] = pop * rng.lognormal(0.0, sigma, n)
     df = pd.DataFrame(cols, index=[f"{i + 1:04d}" for i in range(n)])
     return df / df.sum()
+
+
+def synthetic_history(n: int = N_MUNICIPALITIES, seed: int = SEED) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Seeded synthetic requests and decisions for three years and one criterion, as the anchor model reads them."""
+    rng = np.random.default_rng(seed)
+    index = pd.Index([f"{i + 1:04d}" for i in range(n)], name="kommunenummer")
+    size = rng.lognormal(mean=3.0, sigma=1.0, size=n)
+    history = pd.DataFrame({f"{kind}_{year}": np.round(size * rng.uniform(0.7, 1.3, n))
+                            for year in (2022, 2024, 2025) for kind in ("anmodet", "vedtatt")}, index=index)
+    criteria = pd.DataFrame({"bosatte_per_1000_sist": rng.uniform(0, 20, n)}, index=index)
+    return history, criteria
 
 
 def _best_of(fn: Callable[[], object], repeat: int) -> float:
@@ -67,11 +80,14 @@ def run(n_draws: int = N_DRAWS, comparisons: int = 5) -> list[dict]:
         }
     )
 
-    t_sens = _best_of(lambda: run_sensitivity(shares, CRITERIA, TOTAL, n_draws=n_draws, minimum=MINIMUM), repeat=2)
-    sens = run_sensitivity(shares, CRITERIA, TOTAL, n_draws=n_draws, minimum=MINIMUM, seed=SEED)
+    history, criteria = synthetic_history()
+    table = anchor_recommendation(history, TOTAL, DEFAULT_SETTINGS, criteria=criteria)
+    t_sens = _best_of(lambda: anchor_sensitivity(history, table, criteria, DEFAULT_SETTINGS, TOTAL, n_draws=n_draws),
+                      repeat=2)
+    sens = anchor_sensitivity(history, table, criteria, DEFAULT_SETTINGS, TOTAL, n_draws=n_draws, seed=SEED)
     rows.append(
         {
-            "name": f"run_sensitivity, {n_draws} Dirichlet draws",
+            "name": f"anchor_sensitivity, {n_draws} draws of the model's settings",
             "value": round(t_sens, 2),
             "unit": "s",
             "note": f"bounded Sainte-Laguë per draw, vectorised, best of 2; widest p10-p90 range "

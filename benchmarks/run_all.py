@@ -30,7 +30,7 @@ import papermill as pm
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_allocation import N_MUNICIPALITIES  # noqa: E402
+from bench_allocation import synthetic_history  # noqa: E402
 from bench_allocation import run as allocation_rows  # noqa: E402
 
 from bosetting_lib.model.anchor import DEFAULT_SETTINGS, anchor_recommendation  # noqa: E402
@@ -129,11 +129,7 @@ def pipeline_rows(repeats: int = 3) -> list[dict]:
 
 def key_rows() -> list[dict]:
     """The anchor model for 357 synthetic municipalities as one county (the rounding and draws are in the allocation rows)."""
-    rng = np.random.default_rng(1)
-    index = pd.Index([f"{i:04d}" for i in range(1, N_MUNICIPALITIES + 1)], name="kommunenummer")
-    history = pd.DataFrame({f"{v}_{y}": rng.integers(0, 120, N_MUNICIPALITIES).astype(float)
-                            for y in (2022, 2024, 2025) for v in ("anmodet", "vedtatt")}, index=index)
-    criteria = pd.DataFrame({"bosatte_per_1000_sist": rng.uniform(0, 20, N_MUNICIPALITIES)}, index=index)
+    history, criteria = synthetic_history()
     start = time.perf_counter()
     for _ in range(20):
         anchor_recommendation(history, 13_000, DEFAULT_SETTINGS, criteria=criteria)

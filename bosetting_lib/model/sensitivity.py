@@ -1,147 +1,23 @@
-"""How the allocation moves when the criterion weights move: Dirichlet draws around the chosen weights.
+"""How the recommendation moves when the anchor model's settings move: draws around the chosen settings.
 
-Weights are a political choice, so the report shows, per municipality, the range of its number over many
-plausible weightings (10th–90th percentile) and how stable its rank is.  Every draw is apportioned with exactly
-the same rule as the recommendation (:func:`bosetting_lib.model.allocation.apportion`), all draws at once
+The weight on the request against the decision, how fast older years fade and each criterion's strength are
+choices, so the report shows, per municipality, the range of its number over many plausible settings (10th–90th
+percentile) and how stable its rank is. Every draw is apportioned with exactly the same rule as the recommendation
+(:func:`bosetting_lib.model.allocation.apportion`), all draws at once
 (:func:`bosetting_lib.model.allocation.apportion_matrix`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import numpy as np
 import pandas as pd
 
-from bosetting_lib.model.allocation import (
-    _check_caps,
-    _check_exceptions,
-    check_index,
-    _NO_CAP,
-    apportion,
-    apportion_matrix,
-)
 from bosetting_lib.model import anchor
+from bosetting_lib.model.allocation import _NO_CAP, _check_caps, apportion_matrix
 
-__all__ = [
-    "DEFAULT_CONCENTRATION",
-    "DEFAULT_SEED",
-    "anchor_sensitivity",
-    "anchor_weight_matrix",
-    "criterion_contributions",
-    "draw_anchor_settings",
-    "draw_allocations",
-    "draw_weights",
-    "municipal_weights",
-    "run_sensitivity",
-]
+__all__ = ["DEFAULT_SEED", "anchor_sensitivity", "anchor_weight_matrix", "draw_anchor_settings"]
 
-# With concentration k a criterion weight p varies with standard deviation sqrt(p(1-p)/(k+1)): for k = 100 a weight
-# of 30 % moves by about 4.6 percentage points, a plausible range for a political negotiation.
-DEFAULT_CONCENTRATION = 100.0
 DEFAULT_SEED = 20_260_101
-
-_SHARE_TOL = 1e-6
-
-
-def _check_base_weights(base_weights: pd.Series) -> pd.Series:
-    """Validate criterion weights and return them normalised to sum 1."""
-    if not isinstance(base_weights, pd.Series):
-        raise ValueError("base_weights must be a pandas Series: criterion -> weight.")
-    if not base_weights.index.is_unique:
-        raise ValueError("base_weights has duplicate criteria.")
-    w = base_weights.astype(float)
-    if w.isna().any() or not np.isfinite(w.to_numpy()).all():
-        bad = w.index[~np.isfinite(w.to_numpy())].tolist()
-        raise ValueError(f"base_weights has missing or infinite values: {bad}.")
-    if (w < 0).any():
-        raise ValueError(f"base_weights must be non-negative; negative for {w.index[w < 0].tolist()}.")
-    if w.sum() <= 0:
-        raise ValueError("base_weights must have a positive sum.")
-    return w / w.sum()
-
-
-def _check_shares(criterion_shares: pd.DataFrame, criteria: pd.Index) -> np.ndarray:
-    """Validate the share table (each criterion column sums to 1) and return it as (municipalities, criteria)."""
-    if not isinstance(criterion_shares, pd.DataFrame):
-        raise ValueError("criterion_shares must be a DataFrame: index municipality code, one column per criterion.")
-    check_index(criterion_shares.index, "criterion_shares")
-    missing = criteria.difference(criterion_shares.columns)
-    extra = criterion_shares.columns.difference(criteria)
-    if len(missing) or len(extra):
-        raise ValueError(
-            f"criterion_shares columns and base_weights criteria differ: missing {missing.tolist()}, "
-            f"not weighted {extra.tolist()}."
-        )
-    s = criterion_shares.loc[:, list(criteria)].to_numpy(dtype=float, na_value=np.nan)
-    if np.isnan(s).any() or not np.isfinite(s).all():
-        raise ValueError("criterion_shares has missing or infinite values.")
-    if (s < 0).any():
-        raise ValueError("criterion_shares must be non-negative.")
-    sums = s.sum(axis=0)
-    off = [c for c, t in zip(criteria, sums) if abs(t - 1.0) > _SHARE_TOL]
-    if off:
-        raise ValueError(f"each criterion column must sum to 1; does not for {off}.")
-    return s
-
-
-def draw_weights(
-    base_weights: pd.Series,
-    n_draws: int,
-    concentration: float = DEFAULT_CONCENTRATION,
-    seed: int | np.random.Generator | None = DEFAULT_SEED,
-) -> np.ndarray:
-    """Draw criterion weightings from a Dirichlet distribution centred on the chosen weights.
-
-    Returns an array (n_draws, criteria) in the order of `base_weights`, every row summing to 1; the mean of each
-    column is the chosen (normalised) weight and larger `concentration` means smaller spread.  Criteria with
-    weight 0 stay at 0 (the Dirichlet needs positive parameters).  The same seed gives the same draws.
-    """
-    w = _check_base_weights(base_weights).to_numpy()
-    if isinstance(n_draws, bool) or not isinstance(n_draws, (int, np.integer)) or n_draws < 1:
-        raise ValueError(f"n_draws must be a positive integer, got {n_draws!r}.")
-    if not np.isfinite(concentration) or concentration <= 0:
-        raise ValueError(f"concentration must be positive, got {concentration!r}.")
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    out = np.zeros((int(n_draws), len(w)))
-    pos = w > 0
-    if pos.sum() == 1:
-        out[:, pos] = 1.0
-    else:
-        out[:, pos] = rng.dirichlet(concentration * w[pos], size=int(n_draws))
-    return out
-
-
-def municipal_weights(criterion_shares: pd.DataFrame, draws: np.ndarray, criteria: Iterable[str]) -> np.ndarray:
-    """Each draw's weight per municipality: (draws, criteria) @ (criteria, municipalities) -> (draws, municip.)."""
-    crit = pd.Index(list(criteria))
-    s = _check_shares(criterion_shares, crit)
-    d = np.atleast_2d(np.asarray(draws, dtype=float))
-    if d.shape[1] != len(crit):
-        raise ValueError(f"draws must have one column per criterion ({len(crit)}), got {d.shape[1]}.")
-    # Tiny negative round-off from the product would be rejected by the apportionment.
-    return np.maximum(d @ s.T, 0.0)
-
-
-def draw_allocations(
-    criterion_shares: pd.DataFrame,
-    draws: np.ndarray,
-    criteria: Iterable[str],
-    total: int,
-    *,
-    minimum: int = 10,
-    maximum: pd.Series | None = None,
-    method: str = "sainte-lague",
-    exceptions: Iterable[str] | None = None,
-) -> np.ndarray:
-    """Apportion every draw at once; row r equals apportion() of the r-th row of municipal_weights()."""
-    w = municipal_weights(criterion_shares, draws, criteria)
-    index = criterion_shares.index
-    cap = _check_caps(maximum, index)
-    exc = _check_exceptions(exceptions, index)
-    return apportion_matrix(
-        w, total, minimum=minimum, caps=np.where(cap >= _NO_CAP, -1, cap), excepted=exc, method=method
-    )
 
 
 def _ranks(alloc: np.ndarray) -> np.ndarray:
@@ -157,81 +33,6 @@ def _ranks(alloc: np.ndarray) -> np.ndarray:
     ranks = np.empty_like(a)
     np.put_along_axis(ranks, order, first + 1, axis=1)
     return ranks
-
-
-def run_sensitivity(
-    criterion_shares: pd.DataFrame,
-    base_weights: pd.Series,
-    total: int,
-    *,
-    n_draws: int = 10_000,
-    concentration: float = DEFAULT_CONCENTRATION,
-    seed: int | np.random.Generator | None = DEFAULT_SEED,
-    minimum: int = 10,
-    maximum: pd.Series | None = None,
-    method: str = "sainte-lague",
-    exceptions: Iterable[str] | None = None,
-) -> pd.DataFrame:
-    """Per municipality: the base allocation and its spread over Dirichlet draws of the criterion weights.
-
-    Columns: ``base`` (allocation with the chosen weights), ``p10``/``p50``/``p90``/``min``/``max`` (over the
-    draws; percentiles are observed values, numpy's "inverted_cdf"), ``zero_share`` (share of draws giving 0),
-    ``base_rank`` (1 = largest; ties share the best rank), ``rank_p10``/``rank_p90`` (10th/90th percentile of the
-    rank; a small rank number is a high place) and ``same_rank_share`` (share of draws with the base rank).
-    """
-    w = _check_base_weights(base_weights)
-    shares = _check_shares(criterion_shares, w.index)
-    index = criterion_shares.index
-    base_w = pd.Series(np.maximum(shares @ w.to_numpy(), 0.0), index=index)
-    base = apportion(base_w, total, minimum=minimum, maximum=maximum, method=method, exceptions=exceptions)
-    draws = draw_weights(w, n_draws, concentration, seed)
-    alloc = draw_allocations(
-        criterion_shares, draws, w.index, total, minimum=minimum, maximum=maximum, method=method, exceptions=exceptions
-    )
-    q = np.quantile(alloc, [0.1, 0.5, 0.9], axis=0, method="inverted_cdf").astype(np.int64)
-    ranks = _ranks(alloc)
-    base_rank = _ranks(base.to_numpy()[None, :])[0]
-    rq = np.quantile(ranks, [0.1, 0.9], axis=0, method="inverted_cdf").astype(np.int64)
-    return pd.DataFrame(
-        {
-            "base": base.to_numpy(),
-            "p10": q[0],
-            "p50": q[1],
-            "p90": q[2],
-            "min": alloc.min(axis=0),
-            "max": alloc.max(axis=0),
-            "zero_share": (alloc == 0).mean(axis=0),
-            "base_rank": base_rank,
-            "rank_p10": rq[0],
-            "rank_p90": rq[1],
-            "same_rank_share": (ranks == base_rank[None, :]).mean(axis=0),
-        },
-        index=index.copy(),
-    )
-
-
-def criterion_contributions(
-    criterion_shares: pd.DataFrame, base_weights: pd.Series, allocation: pd.Series
-) -> pd.DataFrame:
-    """Split each municipality's allocation over the criteria in proportion to weight x share (rows sum to it).
-
-    Column j of row i is allocation_i * w_j * s_ij / sum_k w_k * s_ik (0 where the municipality's key is 0): how
-    many of its persons "come from" each criterion.  Fractions, for explanation only.
-    """
-    w = _check_base_weights(base_weights)
-    s = _check_shares(criterion_shares, w.index)
-    alloc = allocation.reindex(criterion_shares.index)
-    if alloc.isna().any():
-        raise ValueError(f"allocation is missing for {alloc.index[alloc.isna()].tolist()[:10]}.")
-    parts = s * w.to_numpy()[None, :]
-    key = parts.sum(axis=1, keepdims=True)
-    frac = np.divide(parts, key, out=np.zeros_like(parts), where=key > 0)
-    return pd.DataFrame(frac * alloc.to_numpy(dtype=float)[:, None], index=criterion_shares.index, columns=w.index)
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# The anchor model: vary its settings instead of a key's weights
-# ---------------------------------------------------------------------------------------------------------------
 
 
 def draw_anchor_settings(settings, n_draws: int, spread: float = 0.5,
@@ -301,8 +102,14 @@ def anchor_sensitivity(history: pd.DataFrame, table: pd.DataFrame, criteria: pd.
                        seed: int | np.random.Generator | None = DEFAULT_SEED, caps: pd.Series | None = None,
                        fixed: dict[str, int] | None = None, wishes: pd.Series | None = None) -> pd.DataFrame:
     """Per municipality: the recommendation and its spread when the anchor model's settings vary (see
-    :func:`draw_anchor_settings`); the same columns as :func:`run_sensitivity`. Exceptions (``fixed``) keep their
-    number in every draw; caps (stated capacity, 0 for a decline) bind in every draw."""
+    :func:`draw_anchor_settings`). Exceptions (``fixed``) keep their number in every draw; caps (stated capacity, 0
+    for a decline) bind in every draw.
+
+    Columns: ``base`` (the number with the chosen settings, the first draw), ``p10``/``p50``/``p90``, ``min``/``max``
+    and ``zero_share`` (share of draws giving 0) of the number over the draws; ``base_rank`` and ``rank_p10``/
+    ``rank_p90`` (1 = largest, equal numbers share a rank) and ``same_rank_share`` (share of draws keeping
+    ``base_rank``).
+    """
     codes = history.index
     fixed = dict(fixed or {})
     draws = draw_anchor_settings(settings, n_draws, spread, seed)
