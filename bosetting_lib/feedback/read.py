@@ -330,12 +330,6 @@ def _open_book(path: Path) -> _FormBook | None:
         return None
 
 
-def is_feedback_form(path: Path) -> bool:
-    """Whether an xlsx file looks like one of our forms (a «Svar» sheet with the form-ID label)."""
-    book = _open_book(path)
-    return book is not None and book.is_form()
-
-
 # The name `bosetting skjema` gives a form (feedback_form.form_file_name), also after "Kopi av …" or "… (2)".
 _FORM_FILE_NAME = re.compile(r"tilbakemelding_(?P<year>\d{4})_(?P<code>\d{4})(?![0-9])")
 
