@@ -76,8 +76,12 @@ def test_a_kernel_started_ahead_runs_the_notebook_as_a_fresh_kernel_would(tmp_pa
                 assert out.cells[0].execution_count == 1
                 assert out.cells[1].outputs[0]["text"] == "3\n"  # '' and the two cells: the warm-up left no history
                 assert 1 in kernels.started, "the next notebook's kernel was not started while this one ran"
+    # The kernels asked to stop are not waited for between notebooks, but every one is reaped when the run ends.
+    assert kernels.closing == [] and kernels.started == {}
     assert all(not run_sync(km.is_alive)() for km in kernels_seen)
     assert all(not km.opened_clients for km in kernels_seen)
+    assert all(km.provisioner is None or km.provisioner.process is None or km.provisioner.process.poll() is not None
+               for km in kernels_seen)
 
 
 def test_a_failed_notebook_stops_the_kernel_started_for_the_next_one(tmp_path):
