@@ -8,11 +8,11 @@ back by looking up the same question labels, so the two never drift apart.
 from __future__ import annotations
 
 import datetime as dt
-from copy import copy
 import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
+from copy import copy
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal

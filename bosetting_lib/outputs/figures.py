@@ -35,6 +35,7 @@ def series_style(index: int) -> tuple[str, str]:
     colours, hatches = len(SERIES_COLOURS), len(SERIES_HATCHES)
     return SERIES_COLOURS[index % colours], SERIES_HATCHES[(index + index // colours) % hatches]
 
+
 plt.rcParams.update({
     "font.family": "DejaVu Sans",
     "font.size": 10,
