@@ -100,6 +100,30 @@ def test_failing_notebook_is_named_and_previous_report_is_kept(tmp_path, data_co
     assert not (data_copy / "processed" / "2026").exists()
 
 
+@pytest.mark.parametrize("cell, expected", [
+    ("import time\ntime.sleep(30)", ["02_indikatorer.ipynb", "«import time»", "2 sekunder", "--tidsgrense 4"]),
+    ("import os\nos._exit(1)", ["02_indikatorer.ipynb", "stoppet uventet", "Kjør på nytt"]),
+])
+def test_a_cell_over_the_time_limit_or_a_dead_kernel_is_a_norwegian_error(tmp_path, data_copy, cell, expected):
+    """Both reach the user as FEIL with what to do, not as nbclient's English exception (a cell timeout is an
+    OSError, which the command line would have called a file-system fault); nothing is published."""
+    import nbformat
+
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(NOTEBOOK_DIR, notebooks)
+    nb = nbformat.read(notebooks / "02_indikatorer.ipynb", as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(cell))
+    nbformat.write(nb, notebooks / "02_indikatorer.ipynb")
+    out = tmp_path / "outputs"
+    with pytest.raises(NotebookFailed) as info:
+        run_pipeline(2026, data_dir=data_copy, out_dir=out, notebook_dir=notebooks, timeout=2, progress=lambda _: None)
+    for part in expected:
+        assert part in str(info.value)
+    assert "ikke endret" in str(info.value)
+    assert not (out / "2026").exists() and not (data_copy / "processed" / "2026").exists()
+    assert not any(p.name.startswith(".kjoring") for p in out.iterdir()), "staging folder left behind"
+
+
 def test_cli_reports_bad_parameters_with_exit_status_1(tmp_path, params_copy, capsys):
     params_copy.write_text(params_copy.read_text(encoding="utf-8").replace('"50"', "50"), encoding="utf-8")
     status = main(["run", "--year", "2026", "--params", str(params_copy), "--out", str(tmp_path / "out")])

@@ -374,6 +374,7 @@ def _execute(number: int, name: str, notebook_dir: Path, staged_out: Path, param
     """Execute one notebook with papermill in the kernel started for it; a failing cell stops the run, named."""
     # A run stopped by invalid input never gets here, so it answers without importing papermill (most of a second).
     import papermill as pm  # deferred: see above
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError  # deferred: loaded with papermill
     from papermill.exceptions import PapermillExecutionError  # deferred: see above
 
     progress(f"[{number}/{len(NOTEBOOKS)}] Kjører {name} …")
@@ -403,4 +404,26 @@ def _execute(number: int, name: str, notebook_dir: Path, staged_out: Path, param
             f"Notatboken {name} feilet i {_failed_cell(executed)}: {exc.ename}: {exc.evalue}\n"
             f"Den kjørte notatboken er lagret i {failed_dir / name}. Forrige vellykkede rapport er ikke endret."
         ) from exc
+    except CellTimeoutError as exc:
+        # A TimeoutError is an OSError: without this it would reach the user as a file-system fault.
+        raise NotebookFailed(
+            f"Notatboken {name} ble stoppet fordi {_timed_out_cell(notebook_dir / name, str(exc))} brukte mer enn "
+            f"{timeout} sekunder (grensen per celle). Forrige vellykkede rapport er ikke endret. Trenger cellen mer "
+            f"tid, kjør på nytt med en høyere grense, for eksempel --tidsgrense {2 * timeout}."
+        ) from exc
+    except DeadKernelError as exc:
+        raise NotebookFailed(
+            f"Python-kjernen som kjørte notatboken {name}, stoppet uventet (for lite minne, eller prosessen ble "
+            "avsluttet utenfra). Forrige vellykkede rapport er ikke endret. Kjør på nytt; skjer det igjen, lukk "
+            "programmer som bruker mye minne."
+        ) from exc
     return executed
+
+
+def _timed_out_cell(notebook_path: Path, message: str) -> str:
+    """The cell nbclient's timeout message shows (it quotes the cell's source), by its first line."""
+    for cell in nbformat.read(notebook_path, as_version=4).cells:
+        source = cell.source.strip()
+        if cell.cell_type == "code" and source and source in message:
+            return f"cellen «{source.splitlines()[0][:80]}»"
+    return "en celle"
