@@ -138,6 +138,12 @@ def test_missing_file_is_a_clear_error(tmp_path):
         load_params(tmp_path / "2030.yaml")
 
 
+def test_a_year_without_a_parameter_file_says_how_to_make_one():
+    with pytest.raises(ParameterError, match="finnes ikke") as info:
+        load_params(year=2099)
+    assert "bosetting nytt-aar 2099" in str(info.value)
+
+
 # --- strict parameters (issue 15) ------------------------------------------------------------------------------
 
 

@@ -374,14 +374,17 @@ def load_params(path: Path | str | None = None, *, year: int | None = None, allo
     ``totalt: null`` (as ``bosetting nytt-aar`` writes it) is refused with a message that says to fill it in, unless
     ``allow_missing_total`` (for the steps that need no total: forms, downloads); then ``totalt`` is None.
     """
-    if path is None:
+    the_default = path is None
+    if the_default:
         if year is None:
             raise ValueError("give a path or a year")
         path = default_params_file(year)
     path = Path(path)
     file = str(path)
     if not path.is_file():
-        raise ParameterError(Problem(file, expected="en parameterfil som finnes", found="filen finnes ikke"))
+        expected = (f"en parameterfil for {year} i params/ (lag den med «bosetting nytt-aar {year}», som tar "
+                    "med fjorårets innstillinger, og fyll inn årets tall)" if the_default else "en parameterfil som finnes")
+        raise ParameterError(Problem(file, expected=expected, found="filen finnes ikke"))
     try:
         text = path.read_text(encoding="utf-8")
         if duplicates := _duplicate_keys(yaml.compose(text, Loader=yaml.SafeLoader), file):
