@@ -73,25 +73,12 @@ def analysis_exporter() -> HTMLExporter:
     return HTMLExporter(template_name="bosetting_analyse", extra_template_basedirs=[str(template_dir())])
 
 
-def notebook_to_report_html(notebook_path: Path, title: str, *, nb: nbformat.NotebookNode | None = None,
-                            exporter: HTMLExporter | None = None) -> str:
+def notebook_to_report_html(notebook_path: Path, title: str) -> str:
     """Export an executed notebook to self-contained HTML without code or prompts, with lang="nb".
 
-    Cells tagged ``ikke-i-rapporten`` (the notebook's own explanation for the analyst) are left out. ``nb`` is the
-    notebook already in memory (read from ``notebook_path`` otherwise); its run-specific metadata is dropped.
+    Cells tagged ``ikke-i-rapporten`` (the notebook's own explanation for the analyst) are left out.
     """
-    nb = nbformat.read(notebook_path, as_version=4) if nb is None else nb
-    return _export_html(nb, title, exporter or report_exporter())
-
-
-def notebook_to_analysis_html(notebook_path: Path, title: str, *, nb: nbformat.NotebookNode | None = None,
-                              exporter: HTMLExporter | None = None) -> str:
-    """Export an executed notebook with its code, for analysts; same offline template, code shown as plain text.
-
-    One ``exporter`` (:func:`analysis_exporter`) can serve every notebook of a run: its templates compile once.
-    """
-    nb = nbformat.read(notebook_path, as_version=4) if nb is None else nb
-    return _export_html(nb, title, exporter or analysis_exporter())
+    return _export_html(nbformat.read(notebook_path, as_version=4), title, report_exporter())
 
 
 def _display_path(path: Path, roots: Iterable[tuple[Path, str]]) -> str:
@@ -294,28 +281,21 @@ class RunExport:
     the order.
 
     ``out_dir`` and ``processed_dir`` may be staging folders; ``final_out`` and ``final_processed`` are where they
-    end up (by default ``<out>/<year>`` next to the staging folder and ``data/processed/<year>``). The executed
-    notebooks show those, relative to the project or to the option that named them, never an absolute path.
+    end up, and ``notebook_dir`` is where the notebooks were run from. The executed notebooks show those, relative
+    to the project or to the option that named them, never an absolute path.
     """
 
     def __init__(self, params: Params, out_dir: Path, processed_dir: Path, data_paths: DataPaths, *,
-                 final_out: Path | None = None, final_processed: Path | None = None,
-                 notebook_dir: Path | None = None) -> None:
+                 final_out: Path, final_processed: Path, notebook_dir: Path) -> None:
         self.params = params
         self.out_dir = out_dir
         self.processed_dir = processed_dir
         self.data_paths = data_paths
         staging = out_dir.parent
         out_root = staging.parent if staging.name.startswith(".kjoring") else staging
-        if notebook_dir is None:
-            executed = sorted((out_dir / "notebooks").glob("*.ipynb"))
-            source = nbformat.read(executed[0], as_version=4).metadata.get("papermill", {}).get("input_path") \
-                if executed else None
-            notebook_dir = Path(source).parent if source else None
         self.replacements = portable_replacements(
             data_dir=data_paths.data_dir, staged_out=out_dir, staged_processed=processed_dir,
-            final_out=final_out or out_root / str(params.aar),
-            final_processed=final_processed or data_paths.processed(params.aar),
+            final_out=final_out, final_processed=final_processed,
             out_root=out_root, notebook_dir=notebook_dir, params_file=params.source,
         )
         self.title = (f"Anbefaling om bosetting av flyktninger {params.aar} – "
@@ -327,7 +307,7 @@ class RunExport:
         """Make an executed notebook portable and write its analysts' HTML beside it."""
         nb = make_notebook_portable(executed, self.replacements)
         self.portable[executed.name] = nb
-        html = notebook_to_analysis_html(executed, f"{executed.stem} – {self.title}", nb=nb, exporter=self.analysis)
+        html = _export_html(nb, f"{executed.stem} – {self.title}", self.analysis)
         executed.with_suffix(".html").write_text(html, encoding="utf-8")
 
     def tables(self) -> None:
@@ -352,6 +332,6 @@ class RunExport:
     def report(self, executed: Path, manifest: dict) -> None:
         """anbefaling.html from the executed report notebook (already made portable by :meth:`notebook`) and
         manifest.json."""
-        html = notebook_to_report_html(executed, self.title, nb=self.portable.get(executed.name))
+        html = _export_html(self.portable[executed.name], self.title, report_exporter())
         (self.out_dir / "anbefaling.html").write_text(html, encoding="utf-8")
         write_json(manifest, self.out_dir / "manifest.json")
